@@ -13,6 +13,11 @@ export class StringTable {
   readonly start: number;
   private index = new Map<string, number>();
   private decoded = new Map<number, string>();
+  /**
+   * Whether every string is known to be stored once (true when built with add(); false for an
+   * adopted section unless it is empty). BTF dedup, like libbpf, skips its string pass then.
+   */
+  unique = true;
 
   /** `start`: offset of the first byte (0, or the base's string length for split BTF). */
   constructor(start = 0, capacity = 4096) {
@@ -35,6 +40,7 @@ export class StringTable {
     t.index.clear();
     t.decoded.clear();
     t.indexed = false;
+    t.unique = section.length === 0 || (start === 0 && section.length === 1);
     return t;
   }
 

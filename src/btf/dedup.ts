@@ -1,0 +1,725 @@
+/**
+ * BTF deduplication, reproducing libbpf's btf__dedup (libbpf 1.1, the version pahole 1.24 links)
+ * exactly: same surviving types in the same order with the same ids, same string section.
+ *
+ * The algorithm, in our words (see libbpf's btf.c for the original explanation):
+ *
+ *  Every type gets a "canonical" representative (`map[id]`; a type that represents itself is
+ *  canonical). Canonical types are indexed by a signature hash (`CandidateTable`), so a new type
+ *  only needs to be compared with the few canonical types of equal hash. The passes:
+ *
+ *  1. strings: unless the strings are known unique, rebuild the string section (dedup-strings.ts).
+ *  2. primitives (INT, ENUM, ENUM64, FWD, FLOAT): equal fields => same type. An enum without
+ *     enumerators (a forward-declared enum) merges into a full enum of the same name.
+ *  3. structs and unions: two are the same if their whole type graphs are equivalent. A side-by-side
+ *     depth-first walk of both graphs (isEquiv) records in `hypot` which candidate-graph type each
+ *     canonical-graph type would correspond to; a contradiction means "different". A FWD is allowed
+ *     to match a STRUCT/UNION of the same name and kind. When the graphs are equivalent, the
+ *     hypothetical mapping is partly made permanent (FWD -> struct resolutions, and structs met on
+ *     the way), which saves work later.
+ *  4. forward declarations not resolved in pass 3 resolve to the struct/union of the same name, if
+ *     exactly one canonical struct/union has that name.
+ *  5. reference types (PTR, TYPEDEF, qualifiers, ARRAY, FUNC, FUNC_PROTO, DECL_TAG, TYPE_TAG):
+ *     first canonicalize what they point to (depth first), then they are equal iff their fields
+ *     (now canonical ids) are equal. VAR and DATASEC are never merged.
+ *  6. compaction: canonical types of this table keep their relative order and are renumbered from
+ *     startId; every type id is rewritten through the canonical map.
+ *
+ *  Split BTF: the base is already deduplicated and never changes; its types are canonical and
+ *  indexed up front, so split types can map onto them and only the rest is emitted.
+ *
+ * Differences from newer libbpf (>= 1.2), deliberately not reproduced because pahole 1.24 uses 1.1:
+ *  - newer versions treat two structs as equivalent when they are identical after resolving
+ *    already-canonical member types (btf_dedup_identical_types rather than identical_arrays /
+ *    identical_structs comparing raw ids), and
+ *  - newer versions compare "void" specially in is_equiv and handle a few more kinds.
+ */
+import { InputError } from '../errors.js';
+import { CandidateTable } from './dedup-table.js';
+import { dedupStrings } from './dedup-strings.js';
+import { Kind } from './kinds.js';
+import { StringTable } from './strings.js';
+import { BtfTable } from './table.js';
+
+export interface DedupOptions {
+  /**
+   * The string pass (1). libbpf skips it for a BTF built from scratch with its API (its strings
+   * are interned on insertion, so already unique) — that is pahole's case — and runs it for a BTF
+   * read from raw bytes. 'auto' (default) does the same: it keeps the strings when
+   * `t.strings.unique` is set (tables built with BtfTable's builders) and dedups them otherwise.
+   */
+  strings?: 'auto' | 'keep' | 'dedup';
+}
+
+// kind numbers, as plain constants for the hot loops
+const INT = Kind.INT, PTR = Kind.PTR, ARRAY = Kind.ARRAY, STRUCT = Kind.STRUCT, UNION = Kind.UNION,
+  ENUM = Kind.ENUM, FWD = Kind.FWD, TYPEDEF = Kind.TYPEDEF, VOLATILE = Kind.VOLATILE, CONST = Kind.CONST,
+  RESTRICT = Kind.RESTRICT, FUNC = Kind.FUNC, FUNC_PROTO = Kind.FUNC_PROTO, VAR = Kind.VAR,
+  DATASEC = Kind.DATASEC, FLOAT = Kind.FLOAT, DECL_TAG = Kind.DECL_TAG, TYPE_TAG = Kind.TYPE_TAG,
+  ENUM64 = Kind.ENUM64;
+
+/** `map` / `hypot` value of a type not yet processed, and of one being processed (pass 5). */
+const UNPROCESSED = -1;
+const IN_PROGRESS = -2;
+
+/** Combines a 32-bit word into a hash (murmur3-style). */
+function mix(h: number, v: number): number {
+  v = Math.imul(v, 0xcc9e2d51);
+  v = (v << 15) | (v >>> 17);
+  h ^= Math.imul(v, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Number of 32-bit words of a type with this info word. */
+function typeWords(info: number): number {
+  const kind = (info >>> 24) & 0x1f, vlen = info & 0xffff;
+  switch (kind) {
+    case INT: case VAR: case DECL_TAG: return 4;
+    case ARRAY: return 6;
+    case STRUCT: case UNION: case DATASEC: case ENUM64: return 3 + 3 * vlen;
+    case ENUM: case FUNC_PROTO: return 3 + 2 * vlen;
+    default: return 3;
+  }
+}
+
+function isRefKind(kind: number): boolean {
+  switch (kind) {
+    case PTR: case TYPEDEF: case VOLATILE: case CONST: case RESTRICT: case FUNC: case TYPE_TAG:
+    case DECL_TAG: case ARRAY: case FUNC_PROTO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Deduplicates `t` (base or split BTF); returns a new table over the same base. */
+export function dedup(t: BtfTable, opts: DedupOptions = {}): BtfTable {
+  return new Deduper(t).run(opts.strings ?? 'auto');
+}
+
+class Deduper {
+  /** All types' words: void (3 zero words), then the base chain's, then a working copy of t's. */
+  readonly W: Uint32Array;
+  /** Word offset in W of every type id (0 = void). */
+  readonly off: Uint32Array;
+  readonly startId: number;
+  readonly endId: number;
+  /** Canonical map: id -> representative (chains are followed by resolve), or UNPROCESSED / IN_PROGRESS. */
+  readonly map: Int32Array;
+  /** Hypothetical map of isEquiv: canonical-graph id -> candidate-graph id; reset via hypotList. */
+  readonly hypot: Int32Array;
+  private hypotList = new Int32Array(256);
+  private hypotCnt = 0;
+  /** Set by isEquiv when equivalence would need a base FWD resolved (base BTF can't change). */
+  private adjustCanon = false;
+  private readonly table = new CandidateTable(1 << 12);
+  private stack = new Int32Array(1024);
+
+  constructor(readonly t: BtfTable) {
+    this.startId = t.startId;
+    this.endId = t.startId + t.count;
+    const levels: BtfTable[] = [];
+    for (let b: BtfTable | null = t; b; b = b.base) levels.unshift(b);
+    let total = 3;
+    for (const l of levels) total += l.nWords;
+    const W = new Uint32Array(total);
+    const off = new Uint32Array(this.endId);
+    let at = 3;
+    for (const l of levels) {
+      W.set(l.words.subarray(0, l.nWords), at);
+      for (let i = 0; i < l.count; i++) off[l.startId + i] = at + l.offs[i];
+      at += l.nWords;
+    }
+    this.W = W;
+    this.off = off;
+    this.map = new Int32Array(this.endId);
+    this.hypot = new Int32Array(this.endId).fill(UNPROCESSED);
+  }
+
+  run(strings: 'auto' | 'keep' | 'dedup'): BtfTable {
+    const t = this.t;
+    this.checkIds();
+    this.init();
+    const dedupStr = strings === 'dedup' || (strings === 'auto' && !t.strings.unique);
+    const strBytes = dedupStr
+      ? dedupStrings(t, this.W, this.off, this.endId)
+      : t.strings.view().slice();
+    for (let id = this.startId; id < this.endId; id++) this.dedupPrim(id);
+    for (let id = this.startId; id < this.endId; id++) this.dedupStruct(id);
+    this.resolveFwds();
+    for (let id = this.startId; id < this.endId; id++) this.dedupRefRoot(id);
+    return this.compact(strBytes, dedupStr || t.strings.unique);
+  }
+
+  // ---- type accessors ----
+
+  private kind(id: number): number {
+    return (this.W[this.off[id] + 1] >>> 24) & 0x1f;
+  }
+
+  /** Validates that every type id referenced by t's types exists (the rest trusts this). */
+  private checkIds(): void {
+    const W = this.W, end = this.endId;
+    const bad = (id: number, ref: number): never => {
+      throw new InputError(`BTF type [${id}] references type id ${ref}, past the last type ${end - 1}`);
+    };
+    for (let id = this.startId; id < end; id++) {
+      const o = this.off[id], info = W[o + 1], vlen = info & 0xffff;
+      switch ((info >>> 24) & 0x1f) {
+        case FWD: case PTR: case TYPEDEF: case VOLATILE: case CONST: case RESTRICT: case FUNC:
+        case VAR: case DECL_TAG: case TYPE_TAG:
+          if (W[o + 2] >= end) bad(id, W[o + 2]);
+          break;
+        case ARRAY:
+          if (W[o + 3] >= end) bad(id, W[o + 3]);
+          if (W[o + 4] >= end) bad(id, W[o + 4]);
+          break;
+        case STRUCT: case UNION:
+          for (let i = 0; i < vlen; i++) if (W[o + 4 + 3 * i] >= end) bad(id, W[o + 4 + 3 * i]);
+          break;
+        case DATASEC:
+          for (let i = 0; i < vlen; i++) if (W[o + 3 + 3 * i] >= end) bad(id, W[o + 3 + 3 * i]);
+          break;
+        case FUNC_PROTO:
+          if (W[o + 2] >= end) bad(id, W[o + 2]);
+          for (let i = 0; i < vlen; i++) if (W[o + 4 + 2 * i] >= end) bad(id, W[o + 4 + 2 * i]);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** Initial canonical map; base types are canonical and indexed as candidates. */
+  private init(): void {
+    const map = this.map;
+    map[0] = 0;
+    for (let id = 1; id < this.startId; id++) {
+      map[id] = id;
+      const k = this.kind(id);
+      if (k === VAR || k === DATASEC) continue;
+      this.table.add(this.hashOf(id, k), id);
+    }
+    for (let id = this.startId; id < this.endId; id++) {
+      const k = this.kind(id);
+      map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
+    }
+  }
+
+  /** The signature hash a type is indexed under, by kind (base types are indexed as they are). */
+  private hashOf(id: number, kind: number): number {
+    switch (kind) {
+      case INT: case DECL_TAG: return this.hashIntTag(id);
+      case ENUM: case ENUM64: return this.hashEnum(id);
+      case STRUCT: case UNION: return this.hashStruct(id);
+      case ARRAY: return this.hashArray(id);
+      case FUNC_PROTO: return this.hashFnProto(id);
+      default: return this.hashCommon(id);
+    }
+  }
+
+  // ---- hashes: each covers a subset of the fields its equality check compares ----
+
+  private hashCommon(id: number): number {
+    const W = this.W, o = this.off[id];
+    return mix(mix(mix(0, W[o]), W[o + 1]), W[o + 2]);
+  }
+  private hashIntTag(id: number): number {
+    return mix(this.hashCommon(id), this.W[this.off[id] + 3]);
+  }
+  /** Name only: a forward-declared enum must find the full one (size and kind may differ). */
+  private hashEnum(id: number): number {
+    return mix(0, this.W[this.off[id]]);
+  }
+  /** Name, size, member names and offsets; not member types (not canonical yet). */
+  private hashStruct(id: number): number {
+    const W = this.W, o = this.off[id], vlen = W[o + 1] & 0xffff;
+    let h = this.hashCommon(id);
+    for (let i = 0, m = o + 3; i < vlen; i++, m += 3) h = mix(mix(h, W[m]), W[m + 2]);
+    return h;
+  }
+  private hashArray(id: number): number {
+    const W = this.W, o = this.off[id];
+    return mix(mix(mix(this.hashCommon(id), W[o + 3]), W[o + 4]), W[o + 5]);
+  }
+  private hashFnProto(id: number): number {
+    const W = this.W, o = this.off[id], vlen = W[o + 1] & 0xffff;
+    let h = this.hashCommon(id);
+    for (let i = 0, p = o + 3; i < vlen; i++, p += 2) h = mix(mix(h, W[p]), W[p + 1]);
+    return h;
+  }
+
+  // ---- equality checks (a, b: type ids) ----
+
+  private equalCommon(a: number, b: number): boolean {
+    const W = this.W, x = this.off[a], y = this.off[b];
+    return W[x] === W[y] && W[x + 1] === W[y + 1] && W[x + 2] === W[y + 2];
+  }
+  private equalIntTag(a: number, b: number): boolean {
+    return this.equalCommon(a, b) && this.W[this.off[a] + 3] === this.W[this.off[b] + 3];
+  }
+  private equalEnum(a: number, b: number): boolean {
+    if (!this.equalCommon(a, b)) return false;
+    const W = this.W, x = this.off[a], y = this.off[b], info = W[x + 1];
+    const n = (info & 0xffff) * (((info >>> 24) & 0x1f) === ENUM ? 2 : 3);
+    for (let i = 3; i < 3 + n; i++) if (W[x + i] !== W[y + i]) return false;
+    return true;
+  }
+  private isEnumFwd(id: number): boolean {
+    const info = this.W[this.off[id] + 1], k = (info >>> 24) & 0x1f;
+    return (k === ENUM || k === ENUM64) && (info & 0xffff) === 0;
+  }
+  /** Equal enums, or same-named enums of which at least one is forward-declared (vlen 0). */
+  private compatEnum(a: number, b: number): boolean {
+    if (!this.isEnumFwd(a) && !this.isEnumFwd(b)) return this.equalEnum(a, b);
+    const ka = this.kind(a), kb = this.kind(b);
+    return this.W[this.off[a]] === this.W[this.off[b]] &&
+      (ka === ENUM || ka === ENUM64) && (kb === ENUM || kb === ENUM64);
+  }
+  /** Same name, size, member names and offsets (member types not compared). */
+  private shallowEqualStruct(a: number, b: number): boolean {
+    if (!this.equalCommon(a, b)) return false;
+    const W = this.W, x = this.off[a], y = this.off[b], vlen = W[x + 1] & 0xffff;
+    for (let i = 0, p = 3; i < vlen; i++, p += 3) {
+      if (W[x + p] !== W[y + p] || W[x + p + 2] !== W[y + p + 2]) return false;
+    }
+    return true;
+  }
+  private equalArray(a: number, b: number): boolean {
+    if (!this.equalCommon(a, b)) return false;
+    const W = this.W, x = this.off[a], y = this.off[b];
+    return W[x + 3] === W[y + 3] && W[x + 4] === W[y + 4] && W[x + 5] === W[y + 5];
+  }
+  private equalFnProto(a: number, b: number): boolean {
+    if (!this.equalCommon(a, b)) return false;
+    const W = this.W, x = this.off[a], y = this.off[b], n = 2 * (W[x + 1] & 0xffff);
+    for (let i = 3; i < 3 + n; i++) if (W[x + i] !== W[y + i]) return false;
+    return true;
+  }
+  /** Same name, info and parameter names (return and parameter types not compared). */
+  private compatFnProto(a: number, b: number): boolean {
+    const W = this.W, x = this.off[a], y = this.off[b];
+    if (W[x] !== W[y] || W[x + 1] !== W[y + 1]) return false;
+    const vlen = W[x + 1] & 0xffff;
+    for (let i = 0, p = 3; i < vlen; i++, p += 2) if (W[x + p] !== W[y + p]) return false;
+    return true;
+  }
+
+  // ---- canonical map helpers ----
+
+  /** Follows the canonical chain to its end (a self-mapped or unprocessed type). */
+  private resolve(id: number): number {
+    const map = this.map;
+    for (;;) {
+      const m = map[id];
+      if (m < 0 || m === id) return id;
+      id = m;
+    }
+  }
+
+  /** A FWD's resolved STRUCT/UNION if it has one, else the id itself. */
+  private resolveFwd(id: number): number {
+    if (this.kind(id) !== FWD) return id;
+    const r = this.resolve(id);
+    return this.kind(r) !== FWD ? r : id;
+  }
+
+  // ---- pass 2: primitive types ----
+
+  private dedupPrim(id: number): void {
+    const table = this.table;
+    let h: number;
+    let canon = id;
+    switch (this.kind(id)) {
+      case INT:
+        h = this.hashIntTag(id);
+        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+          const c = table.value(e);
+          if (this.equalIntTag(id, c)) { canon = c; break; }
+        }
+        break;
+      case ENUM: case ENUM64:
+        h = this.hashEnum(id);
+        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+          const c = table.value(e);
+          if (this.equalEnum(id, c)) { canon = c; break; }
+          if (this.compatEnum(id, c)) {
+            // a forward-declared enum merges into the full one; a full enum that meets a
+            // canonical forward declaration takes its place (and keeps looking)
+            if (this.isEnumFwd(id)) { canon = c; break; }
+            this.map[c] = id;
+          }
+        }
+        break;
+      case FWD: case FLOAT:
+        h = this.hashCommon(id);
+        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+          const c = table.value(e);
+          if (this.equalCommon(id, c)) { canon = c; break; }
+        }
+        break;
+      default:
+        return;
+    }
+    this.map[id] = canon;
+    if (canon === id) table.add(h, id);
+  }
+
+  // ---- pass 3: structs and unions ----
+
+  private dedupStruct(id: number): void {
+    if (this.map[id] >= 0) return;
+    const k = this.kind(id);
+    if (k !== STRUCT && k !== UNION) return;
+    const table = this.table;
+    const h = this.hashStruct(id);
+    let canon = id;
+    for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+      const c = table.value(e);
+      // also keeps a same-hash FWD from being picked (FWD and struct would then map to each other)
+      if (!this.shallowEqualStruct(id, c)) continue;
+      this.clearHypot();
+      if (!this.isEquiv(id, c)) continue;
+      this.mergeHypot();
+      if (this.adjustCanon) continue; // would need to change the base: not equivalent for us
+      canon = c;
+      break;
+    }
+    this.map[id] = canon;
+    if (canon === id) table.add(h, id);
+  }
+
+  private clearHypot(): void {
+    const hypot = this.hypot, list = this.hypotList;
+    for (let i = 0; i < this.hypotCnt; i++) hypot[list[i]] = UNPROCESSED;
+    this.hypotCnt = 0;
+    this.adjustCanon = false;
+  }
+
+  private hypotAdd(canonId: number, candId: number): void {
+    if (this.hypotCnt === this.hypotList.length) {
+      const l = new Int32Array(this.hypotList.length * 2);
+      l.set(this.hypotList);
+      this.hypotList = l;
+    }
+    this.hypotList[this.hypotCnt++] = canonId;
+    this.hypot[canonId] = candId;
+  }
+
+  private push(cand: number, canon: number, sp: number): number {
+    if (sp + 2 > this.stack.length) {
+      const s = new Int32Array(this.stack.length * 2);
+      s.set(this.stack);
+      this.stack = s;
+    }
+    this.stack[sp] = cand;
+    this.stack[sp + 1] = canon;
+    return sp + 2;
+  }
+
+  /** Identical ARRAY types (element and index ids compared as they are). */
+  private identicalArrays(a: number, b: number): boolean {
+    return this.kind(a) === ARRAY && this.kind(b) === ARRAY && this.equalArray(a, b);
+  }
+
+  /** Identical STRUCT/UNION types: member types equal, or identical arrays/structs themselves. */
+  private identicalStructs(a: number, b: number): boolean {
+    const ka = this.kind(a);
+    if ((ka !== STRUCT && ka !== UNION) || ka !== this.kind(b)) return false;
+    if (!this.shallowEqualStruct(a, b)) return false;
+    const W = this.W, x = this.off[a], y = this.off[b], vlen = W[x + 1] & 0xffff;
+    for (let i = 0, p = 4; i < vlen; i++, p += 3) {
+      const ma = W[x + p], mb = W[y + p];
+      if (ma !== mb && !this.identicalArrays(ma, mb) && !this.identicalStructs(ma, mb)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Whether the type graph rooted at `candRoot` is equivalent to the one at `canonRoot`.
+   * An explicit-stack version of libbpf's recursive depth-first walk, visiting pairs in the same
+   * order (children are pushed in reverse), so `hypot` ends up filled in the same order.
+   */
+  private isEquiv(candRoot: number, canonRoot: number): boolean {
+    const W = this.W, off = this.off, hypot = this.hypot;
+    let sp = this.push(candRoot, canonRoot, 0);
+    while (sp > 0) {
+      sp -= 2;
+      const cand = this.stack[sp];
+      let canon = this.stack[sp + 1];
+      if (this.resolve(cand) === this.resolve(canon)) continue;
+      canon = this.resolveFwd(canon);
+      const seen = hypot[canon];
+      if (seen >= 0) {
+        // a cycle, or (compilers do this) an identical duplicate array/struct within one unit
+        if (seen === cand || this.identicalArrays(seen, cand) || this.identicalStructs(seen, cand)) continue;
+        return false;
+      }
+      this.hypotAdd(canon, cand);
+      const x = off[cand], y = off[canon];
+      if (W[x] !== W[y]) return false; // names differ
+      const ck = (W[x + 1] >>> 24) & 0x1f, nk = (W[y + 1] >>> 24) & 0x1f;
+      if ((ck === FWD || nk === FWD) && ck !== nk) {
+        // FWD vs STRUCT/UNION: equivalent when the FWD's flavour matches
+        let real: number, fwdKind: number;
+        if (ck === FWD) {
+          real = nk;
+          fwdKind = W[x + 1] >>> 31 ? UNION : STRUCT;
+        } else {
+          real = ck;
+          fwdKind = W[y + 1] >>> 31 ? UNION : STRUCT;
+          if (fwdKind === real && canon < this.startId) this.adjustCanon = true;
+        }
+        if (fwdKind !== real) return false;
+        continue;
+      }
+      if (ck !== nk) return false;
+      switch (ck) {
+        case INT:
+          if (!this.equalIntTag(cand, canon)) return false;
+          break;
+        case ENUM: case ENUM64:
+          if (!this.compatEnum(cand, canon)) return false;
+          break;
+        case FWD: case FLOAT:
+          if (!this.equalCommon(cand, canon)) return false;
+          break;
+        case CONST: case VOLATILE: case RESTRICT: case PTR: case TYPEDEF: case FUNC: case TYPE_TAG:
+          if (W[x + 1] !== W[y + 1]) return false;
+          sp = this.push(W[x + 2], W[y + 2], sp);
+          break;
+        case ARRAY:
+          if (!this.equalCommon(cand, canon) || W[x + 5] !== W[y + 5]) return false;
+          sp = this.push(W[x + 3], W[y + 3], sp); // element type, second
+          sp = this.push(W[x + 4], W[y + 4], sp); // index type, first
+          break;
+        case STRUCT: case UNION: {
+          if (!this.shallowEqualStruct(cand, canon)) return false;
+          const vlen = W[x + 1] & 0xffff;
+          for (let i = vlen - 1; i >= 0; i--) sp = this.push(W[x + 4 + 3 * i], W[y + 4 + 3 * i], sp);
+          break;
+        }
+        case FUNC_PROTO: {
+          if (!this.compatFnProto(cand, canon)) return false;
+          const vlen = W[x + 1] & 0xffff;
+          for (let i = vlen - 1; i >= 0; i--) sp = this.push(W[x + 4 + 2 * i], W[y + 4 + 2 * i], sp);
+          sp = this.push(W[x + 2], W[y + 2], sp); // return type first
+          break;
+        }
+        default:
+          throw new InputError(`BTF dedup: unexpected kind ${ck} of type [${cand}]`);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Makes part of a successful hypothetical mapping permanent: FWDs resolve to the structs they
+   * matched, and candidate-graph structs map to canonical-graph structs that are canonical already.
+   * When the match needed a base FWD resolved (adjustCanon) only the FWD resolutions are recorded.
+   */
+  private mergeHypot(): void {
+    const map = this.map;
+    for (let i = 0; i < this.hypotCnt; i++) {
+      const canonId = this.hypotList[i];
+      const t = this.resolve(this.hypot[canonId]);
+      const c = this.resolve(canonId);
+      const tk = this.kind(t), ck = this.kind(c);
+      if (tk !== FWD && ck === FWD) map[c] = t;
+      if (this.adjustCanon) continue;
+      if (tk === FWD && ck !== FWD) map[t] = c;
+      if ((tk === STRUCT || tk === UNION) && ck !== FWD && map[c] >= 0 && map[t] < 0) map[t] = c;
+    }
+  }
+
+  // ---- pass 4: leftover forward declarations ----
+
+  private resolveFwds(): void {
+    const W = this.W, map = this.map;
+    // name -> the only canonical struct/union with that name, or 0 if several
+    const byName = new Map<number, number>();
+    for (let id = 1; id < this.endId; id++) {
+      const k = this.kind(id);
+      if ((k !== STRUCT && k !== UNION) || map[id] !== id) continue;
+      const name = W[this.off[id]];
+      byName.set(name, byName.has(name) ? 0 : id);
+    }
+    for (let id = this.startId; id < this.endId; id++) {
+      const o = this.off[id];
+      if (((W[o + 1] >>> 24) & 0x1f) !== FWD || map[id] !== id) continue;
+      const c = byName.get(W[o]);
+      if (!c) continue;
+      const ck = this.kind(c), isUnion = W[o + 1] >>> 31;
+      if ((ck === STRUCT && isUnion) || (ck === UNION && !isUnion)) continue;
+      map[id] = c;
+    }
+  }
+
+  // ---- pass 5: reference types ----
+
+  /** Number of type-id fields pass 5 canonicalizes first, for a reference kind. */
+  private refCount(id: number): number {
+    const info = this.W[this.off[id] + 1];
+    switch ((info >>> 24) & 0x1f) {
+      case ARRAY: return 2;
+      case FUNC_PROTO: return 1 + (info & 0xffff);
+      default: return 1;
+    }
+  }
+
+  /** Word index of the i-th such field: ARRAY element then index; FUNC_PROTO return then params. */
+  private refPos(id: number, i: number): number {
+    const o = this.off[id];
+    switch ((this.W[o + 1] >>> 24) & 0x1f) {
+      case ARRAY: return o + 3 + i;
+      case FUNC_PROTO: return i === 0 ? o + 2 : o + 2 + 2 * i;
+      default: return o + 2;
+    }
+  }
+
+  private enter(id: number): void {
+    if (!isRefKind(this.kind(id))) {
+      throw new InputError(`BTF dedup: type [${id}] of kind ${this.kind(id)} was left unprocessed`);
+    }
+    this.map[id] = IN_PROGRESS;
+  }
+
+  /**
+   * Canonicalizes reference type `root` and, first, everything it refers to: libbpf's recursion
+   * done with an explicit stack of (type, next field) frames, in the same order.
+   */
+  private dedupRefRoot(root: number): void {
+    const map = this.map, W = this.W;
+    if (map[root] === IN_PROGRESS) throw new InputError(`BTF dedup: reference loop at type [${root}]`);
+    if (map[root] >= 0) return;
+    this.enter(root);
+    // stack frames: [type id, index of the next field to canonicalize]
+    let sp = this.push(root, 0, 0);
+    while (sp > 0) {
+      const id = this.stack[sp - 2], i = this.stack[sp - 1];
+      if (i < this.refCount(id)) {
+        const pos = this.refPos(id, i);
+        const ref = W[pos];
+        const m = map[ref];
+        if (m === IN_PROGRESS) throw new InputError(`BTF dedup: reference loop at type [${ref}]`);
+        if (m >= 0) {
+          W[pos] = this.resolve(ref);
+          this.stack[sp - 1] = i + 1;
+        } else {
+          this.enter(ref);
+          sp = this.push(ref, 0, sp);
+        }
+        continue;
+      }
+      const canon = this.dedupRef(id);
+      sp -= 2;
+      if (sp > 0) {
+        const parent = this.stack[sp - 2], j = this.stack[sp - 1];
+        W[this.refPos(parent, j)] = canon;
+        this.stack[sp - 1] = j + 1;
+      }
+    }
+  }
+
+  /** With its referenced ids canonical, finds an equal canonical type for `id` or makes it one. */
+  private dedupRef(id: number): number {
+    const table = this.table;
+    let h: number;
+    let canon = id;
+    switch (this.kind(id)) {
+      case DECL_TAG:
+        h = this.hashIntTag(id);
+        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+          const c = table.value(e);
+          if (this.equalIntTag(id, c)) { canon = c; break; }
+        }
+        break;
+      case ARRAY:
+        h = this.hashArray(id);
+        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+          const c = table.value(e);
+          if (this.equalArray(id, c)) { canon = c; break; }
+        }
+        break;
+      case FUNC_PROTO:
+        h = this.hashFnProto(id);
+        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+          const c = table.value(e);
+          if (this.equalFnProto(id, c)) { canon = c; break; }
+        }
+        break;
+      default: // PTR, TYPEDEF, qualifiers, FUNC, TYPE_TAG
+        h = this.hashCommon(id);
+        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+          const c = table.value(e);
+          if (this.equalCommon(id, c)) { canon = c; break; }
+        }
+        break;
+    }
+    this.map[id] = canon;
+    if (canon === id) table.add(h, id);
+    return canon;
+  }
+
+  // ---- pass 6: compaction and id rewriting ----
+
+  private compact(strBytes: Uint8Array, stringsUnique: boolean): BtfTable {
+    const W = this.W, off = this.off, map = this.map, start = this.startId, end = this.endId;
+    // new id of every canonical type of this table; base ids stay
+    const newId = new Int32Array(end).fill(UNPROCESSED);
+    for (let id = 0; id < start; id++) newId[id] = id;
+    let count = 0, nWords = 0;
+    for (let id = start; id < end; id++) {
+      if (map[id] !== id) continue;
+      newId[id] = start + count++;
+      nWords += typeWords(W[off[id] + 1]);
+    }
+    const words = new Uint32Array(Math.max(nWords, 16));
+    const offs = new Uint32Array(Math.max(count, 16));
+    const remap = (id: number): number => {
+      const n = newId[this.resolve(id)];
+      if (n < 0) throw new InputError(`BTF dedup: type id ${id} has no canonical type`);
+      return n;
+    };
+    let at = 0, k = 0;
+    for (let id = start; id < end; id++) {
+      if (map[id] !== id) continue;
+      const o = off[id], info = W[o + 1], vlen = info & 0xffff, n = typeWords(info);
+      offs[k++] = at;
+      words.set(W.subarray(o, o + n), at);
+      switch ((info >>> 24) & 0x1f) {
+        case FWD: case PTR: case TYPEDEF: case VOLATILE: case CONST: case RESTRICT: case FUNC:
+        case VAR: case DECL_TAG: case TYPE_TAG:
+          words[at + 2] = remap(words[at + 2]);
+          break;
+        case ARRAY:
+          words[at + 3] = remap(words[at + 3]);
+          words[at + 4] = remap(words[at + 4]);
+          break;
+        case STRUCT: case UNION:
+          for (let i = 0; i < vlen; i++) words[at + 4 + 3 * i] = remap(words[at + 4 + 3 * i]);
+          break;
+        case DATASEC:
+          for (let i = 0; i < vlen; i++) words[at + 3 + 3 * i] = remap(words[at + 3 + 3 * i]);
+          break;
+        case FUNC_PROTO:
+          words[at + 2] = remap(words[at + 2]);
+          for (let i = 0; i < vlen; i++) words[at + 4 + 2 * i] = remap(words[at + 4 + 2 * i]);
+          break;
+        default:
+          break;
+      }
+      at += n;
+    }
+    const strings = StringTable.fromBytes(strBytes, this.t.strings.start);
+    strings.unique = stringsUnique;
+    const out = new BtfTable(this.t.base, strings, 16, 16);
+    out.words = words;
+    out.nWords = nWords;
+    out.offs = offs;
+    out.count = count;
+    out.bigEndian = this.t.bigEndian;
+    return out;
+  }
+}

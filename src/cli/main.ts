@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { dumpBtf } from '../btf/dump.js';
+import { validateBtf } from '../btf/validate.js';
+import { setSections, writeFileAtomic } from '../elf/writer.js';
+import { InputError } from '../errors.js';
+import { FEATURES, defaultFeatures, noFeatures, parseFeatures, type Features } from '../encode/features.js';
+import { encodeFile } from '../encode/pipeline.js';
+import { loadBtf } from './load.js';
+import { UsageError, runCli } from './run.js';
+
+const featureHelp = FEATURES.map((f) => `  ${f.name}${f.default ? ' (default)' : ''}: ${f.help}`).join('\n');
+
+function features(list: string[] | undefined): Features {
+  if (!list || list.length === 0) return defaultFeatures();
+  const f = noFeatures();
+  for (const l of list) parseFeatures(l, f, true);
+  return f;
+}
+
+/** Runs `fn`, prefixing input errors with the file they are about. */
+export function about<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof InputError && !(e instanceof UsageError)) throw new InputError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+runCli('dwarf2btf', async (argv, out) => {
+  await yargs(hideBin(argv))
+    .scriptName('dwarf2btf')
+    .usage('$0 <command> [options]')
+    .command(
+      'encode <file>',
+      'Encode the DWARF of a vmlinux, module (.ko) or object (.o) as BTF',
+      (y) => y
+        .positional('file', { type: 'string', demandOption: true, describe: 'ELF file with DWARF' })
+        .option('btf_features', { type: 'string', array: true, describe: `comma-separated BTF features (default: "default")\n${featureHelp}` })
+        .option('o', { alias: 'output', type: 'string', describe: 'write raw BTF to this file instead of adding .BTF to FILE' })
+        .option('btf_base', { type: 'string', describe: 'base BTF (raw, or an ELF with .BTF) for split BTF' })
+        .option('lang_exclude', { type: 'string', describe: 'comma-separated languages whose CUs are skipped (e.g. rust)' })
+        .option('j', { alias: 'jobs', type: 'number', describe: 'worker threads (pending: issue 5; encoding is single-threaded for now)' })
+        .option('stats', { type: 'boolean', describe: 'print phase timings and counts on stderr' })
+        .option('verbose', { type: 'boolean', describe: 'say what is skipped and why' })
+        .option('quiet', { type: 'boolean', describe: 'no progress output' }),
+      (a) => {
+        const file = a.file as string;
+        const base = a.btf_base ? about(a.btf_base, () => loadBtf(a.btf_base as string)) : null;
+        const res = about(file, () => encodeFile(file, {
+          features: features(a.btf_features),
+          base,
+          langExclude: a.lang_exclude ? a.lang_exclude.split(',').filter(Boolean) : [],
+          verbose: a.verbose,
+          log: (l) => process.stderr.write(l + '\n'),
+        }));
+        const bytes = res.btf.serialize(!res.littleEndian);
+        if (a.o) {
+          about(a.o, () => writeFileAtomic(a.o as string, bytes));
+        } else {
+          about(file, () => setSections(file, [{ name: '.BTF', data: bytes }], file));
+        }
+        if (a.stats) {
+          const s = res.stats;
+          const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`).join(', ');
+          out.err(`${path.basename(file)}: ${s.cus} CUs, ${s.dies} DIEs, ${s.typesBeforeDedup} types before dedup, ${s.types} after; ${t}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+        }
+      },
+    )
+    .command(
+      'dump <file>',
+      'Print BTF (raw, or the .BTF of an ELF file) as `bpftool btf dump file` does',
+      (y) => y
+        .positional('file', { type: 'string', demandOption: true })
+        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF' }),
+      (a) => {
+        const base = a.base ? about(a.base, () => loadBtf(a.base as string)) : null;
+        const t = about(a.file as string, () => loadBtf(a.file as string, base));
+        out.write(dumpBtf(t));
+      },
+    )
+    .command(
+      'check <file>',
+      'Validate BTF by the kernel\'s rules; exit 1 with the first problem',
+      (y) => y
+        .positional('file', { type: 'string', demandOption: true })
+        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF' }),
+      (a) => {
+        const base = a.base ? about(a.base, () => loadBtf(a.base as string)) : null;
+        const t = about(a.file as string, () => loadBtf(a.file as string, base));
+        const p = validateBtf(t);
+        if (p) {
+          out.err(`${a.file}: [${p.id}] ${p.kind}: ${p.message}`);
+          process.exitCode = 1;
+        } else {
+          out.write(`${a.file}: ok, ${t.count} types\n`);
+        }
+      },
+    )
+    .demandCommand(1, 'name a command: encode, dump or check')
+    .strict()
+    .help()
+    .version(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    })
+    .parseAsync();
+});
+

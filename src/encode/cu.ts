@@ -1,0 +1,991 @@
+import { Kind, INT_BOOL, INT_SIGNED } from '../btf/kinds.js';
+import { StringTable } from '../btf/strings.js';
+import { BtfTable } from '../btf/table.js';
+import { InputError, hex } from '../errors.js';
+import { At, Ate, Form, Op, Tag } from '../dwarf/constants.js';
+import { DieReader } from '../dwarf/die.js';
+import type { UnitHeader } from '../dwarf/unit.js';
+import type { CuEncodeOptions } from './options.js';
+
+/** Placeholder written in an ARRAY's index-type slot; the merge puts the real id there. */
+export const INDEX_TYPE_REF = 0xffffffff;
+
+/** A `btf_decl_tag` annotation: its value and the member/parameter index it applies to (-1: the whole). */
+export interface DeclTag {
+  value: string;
+  component: number;
+}
+
+/** A DW_TAG_subprogram that may become a FUNC. */
+export interface FuncCandidate {
+  name: string | null;
+  declaration: boolean;
+  external: boolean;
+  /** Every parameter has a name. */
+  argNames: boolean;
+  /** Id of its FUNC_PROTO in the fragment's `protos` table (type refs are the fragment's local ids). */
+  proto: number;
+  tags: DeclTag[] | null;
+  die: number;
+}
+
+/** A DW_TAG_variable that may become a VAR. */
+export interface VarCandidate {
+  /** Name of the DIE itself (a definition that points to a declaration often has none). */
+  name: string | null;
+  declaration: boolean;
+  /** Location is a static address (DW_OP_addr/addrx). */
+  global: boolean;
+  addrLo: number;
+  addrHi: number;
+  /** Has DW_AT_specification resolved to a variable DIE. */
+  hasSpec: boolean;
+  /** Local type id (after following the specification), 0 for void. */
+  type: number;
+  external: boolean;
+  /** Byte size of the type as pahole computes it. */
+  size: number;
+  tags: DeclTag[] | null;
+  die: number;
+}
+
+/**
+ * One compile unit's BTF: its data types with local ids (1..nTypes in pahole's order), then the
+ * optional fallback `int` for array indices, then DECL_TAGs of structs/unions/typedefs, plus the
+ * functions and variables the symbol-table selection may turn into FUNC/VAR.
+ */
+export interface CuFragment {
+  offset: number;
+  name: string;
+  language: number;
+  producer: string;
+  types: BtfTable;
+  nTypes: number;
+  /** Local id of the CU's first base type named "int", or 0. */
+  intId: number;
+  hasArrays: boolean;
+  /** types[nTypes + 1] is an `int` added for array indices (kept only if no earlier CU provides one). */
+  fallbackInt: boolean;
+  protos: BtfTable;
+  funcs: FuncCandidate[];
+  vars: VarCandidate[];
+  dies: number;
+}
+
+const enum Entry {
+  DIE = 0,
+  TYPE_TAG = 1,
+}
+
+/**
+ * Encodes compile units. One instance per thread: it keeps reusable scratch arrays and the
+ * string table its fragments share.
+ */
+export class CuEncoder {
+  private r: DieReader;
+  private opts: CuEncodeOptions;
+  readonly strings: StringTable;
+
+  // per-CU scratch
+  private unitBase = 0;
+  /** Core id by DIE offset - unit offset: 0 unknown, >0 id, -1 void (unspecified type). */
+  private dieId = new Int32Array(0);
+  private touched: number[] = [];
+  private entryDie = new Int32Array(1024);
+  private entryKind = new Uint8Array(1024);
+  /** For TYPE_TAG entries: the id it refers to (0: the pointee of entryPtr). For pointers: override id. */
+  private entryRef = new Int32Array(1024);
+  private entryPtr = new Int32Array(1024);
+  private nEntries = 0;
+  private funcDies: number[] = [];
+  private varDies: number[] = [];
+  private dieCount = 0;
+  private cuName = '';
+  private addr = { lo: 0, hi: 0 };
+  /** Parameters without a name in the last emitProto. */
+  private unnamedParams = 0;
+
+  constructor(reader: DieReader, opts: CuEncodeOptions, strings?: StringTable) {
+    this.r = reader;
+    this.opts = opts;
+    this.strings = strings ?? new StringTable();
+  }
+
+  private fail(msg: string, off: number): never {
+    throw new InputError(`CU '${this.cuName}' DIE ${hex(off)}: ${msg}`);
+  }
+
+  /** Encodes the unit; returns null when the unit is skipped (not a compile unit, excluded language). */
+  encode(u: UnitHeader): CuFragment | null {
+    const r = this.r;
+    r.setUnit(u);
+    if (!r.read(u.dieOffset)) return null;
+    const cuTag = r.tag;
+    if (cuTag !== Tag.compile_unit && cuTag !== Tag.type_unit) return null;
+    const language = r.udata(At.language);
+    this.cuName = r.str(At.name) ?? '';
+    const producer = r.str(At.producer) ?? '';
+    if (this.opts.langExclude.includes(language)) return null;
+    const hasChildren = r.hasChildren;
+    const first = r.next;
+
+    this.begin(u);
+    if (hasChildren) this.collectChildren(first, Ctx.UNIT);
+
+    const types = new BtfTable(null, this.strings, 4096, 1024);
+    const protos = new BtfTable(null, this.strings, 256, 64);
+    const frag: CuFragment = {
+      offset: u.offset, name: this.cuName, language, producer, types, nTypes: this.nEntries - 1,
+      intId: 0, hasArrays: false, fallbackInt: false, protos, funcs: [], vars: [], dies: this.dieCount,
+    };
+    this.emitTypes(frag);
+    if (frag.hasArrays && frag.intId === 0) {
+      frag.fallbackInt = true;
+      const id = types.begin(types.addStr('int'), Kind.INT, 0, 0, 4);
+      types.push(INT_SIGNED << 24 | 32);
+      if (id !== frag.nTypes + 1) throw new Error('fallback int id drift');
+    }
+    if (this.opts.declTags) this.emitTypeDeclTags(frag);
+    for (const f of this.funcDies) frag.funcs.push(this.funcCandidate(f, protos));
+    for (const v of this.varDies) frag.vars.push(this.varCandidate(v));
+    this.end();
+    return frag;
+  }
+
+  private begin(u: UnitHeader): void {
+    this.unitBase = u.offset;
+    const len = u.end - u.offset;
+    if (this.dieId.length < len) this.dieId = new Int32Array(Math.max(len, this.dieId.length * 2));
+    this.nEntries = 1; // id 0 is void
+    this.funcDies = [];
+    this.varDies = [];
+    this.dieCount = 0;
+  }
+
+  private end(): void {
+    const m = this.dieId;
+    for (const t of this.touched) m[t] = 0;
+    this.touched = [];
+  }
+
+  private addEntry(die: number, kind: Entry): number {
+    if (this.nEntries === this.entryDie.length) {
+      const n = this.nEntries * 2;
+      const d = new Int32Array(n); d.set(this.entryDie); this.entryDie = d;
+      const k = new Uint8Array(n); k.set(this.entryKind); this.entryKind = k;
+      const rf = new Int32Array(n); rf.set(this.entryRef); this.entryRef = rf;
+      const p = new Int32Array(n); p.set(this.entryPtr); this.entryPtr = p;
+    }
+    const id = this.nEntries++;
+    this.entryDie[id] = die;
+    this.entryKind[id] = kind;
+    this.entryRef[id] = 0;
+    this.entryPtr[id] = 0;
+    return id;
+  }
+
+  private mapDie(die: number, id: number): void {
+    const k = die - this.unitBase;
+    this.dieId[k] = id;
+    this.touched.push(k);
+  }
+
+  /** Local id of the type DIE at `off` (0 when void or not a type of this unit). */
+  private typeId(off: number): number {
+    if (off === 0) return 0;
+    const k = off - this.unitBase;
+    if (k < 0 || k >= this.dieId.length) return 0;
+    const id = this.dieId[k];
+    return id > 0 ? id : 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pass 1: walk the unit in the order pahole's loader does and number the types.
+  // Types get ids when their DIE has been processed (so nested types come before their parent);
+  // subprograms and variables are collected in the order the loader records them.
+  // ---------------------------------------------------------------------------------------------
+
+  /** Walks the sibling chain starting at `first`; returns the offset after its terminator. */
+  private collectChildren(first: number, ctx: Ctx): number {
+    const r = this.r;
+    let off = first;
+    for (;;) {
+      const next = r.skipAttrs(off);
+      const tag = r.tag;
+      if (tag === 0) return next;
+      this.dieCount++;
+      const hasChildren = r.hasChildren;
+      off = this.collectChild(off, tag, hasChildren, next, ctx);
+    }
+  }
+
+  /** Processes one child DIE in context `ctx`; returns the offset of its next sibling. */
+  private collectChild(off: number, tag: number, hasChildren: boolean, next: number, ctx: Ctx): number {
+    switch (ctx) {
+      case Ctx.CLASS:
+        switch (tag) {
+          case Tag.subrange_type: case Tag.variant_part: case Tag.template_type_parameter:
+          case Tag.template_value_parameter: case Tag.GNU_template_parameter_pack:
+          case Tag.GNU_formal_parameter_pack: case Tag.GNU_template_template_param:
+          case Tag.member: case Tag.inheritance: case Tag.LLVM_annotation:
+            return this.skip(hasChildren, next);
+        }
+        break;
+      case Ctx.FUNCTION:
+        switch (tag) {
+          case Tag.call_site: case Tag.call_site_parameter: case Tag.GNU_call_site:
+          case Tag.GNU_call_site_parameter: case Tag.dwarf_procedure:
+          case Tag.template_type_parameter: case Tag.template_value_parameter:
+          case Tag.GNU_template_parameter_pack: case Tag.GNU_formal_parameter_pack:
+          case Tag.GNU_template_template_param:
+          case Tag.formal_parameter: case Tag.unspecified_parameters: case Tag.label:
+          case Tag.LLVM_annotation:
+            return this.skip(hasChildren, next);
+          case Tag.variable:
+            this.varDies.push(off);
+            return this.skip(hasChildren, next);
+          case Tag.inlined_subroutine:
+            return hasChildren ? this.collectChildren(next, Ctx.INLINE) : next;
+          case Tag.lexical_block:
+            return hasChildren ? this.collectChildren(next, Ctx.FUNCTION) : next;
+        }
+        break;
+      case Ctx.INLINE:
+        switch (tag) {
+          case Tag.call_site: case Tag.call_site_parameter: case Tag.GNU_call_site:
+          case Tag.GNU_call_site_parameter: case Tag.formal_parameter: case Tag.label:
+            return this.skip(hasChildren, next);
+          case Tag.lexical_block:
+            return hasChildren ? this.collectChildren(next, Ctx.FUNCTION) : next;
+          case Tag.inlined_subroutine:
+            return hasChildren ? this.collectChildren(next, Ctx.INLINE) : next;
+        }
+        break;
+      case Ctx.SUBROUTINE:
+        switch (tag) {
+          case Tag.subrange_type: case Tag.formal_parameter: case Tag.unspecified_parameters:
+            return this.skip(hasChildren, next);
+        }
+        break;
+      case Ctx.UNIT:
+        break;
+    }
+    return this.processTag(off, tag, hasChildren, next);
+  }
+
+  private skip(hasChildren: boolean, next: number): number {
+    if (!hasChildren) return next;
+    // count the skipped DIEs too, for statistics
+    const r = this.r;
+    let depth = 1, p = next;
+    while (depth > 0) {
+      p = r.skipAttrs(p);
+      if (r.tag === 0) depth--;
+      else { this.dieCount++; if (r.hasChildren) depth++; }
+    }
+    return p;
+  }
+
+  /** pahole's die__process_tag followed by adding the result to its table. */
+  private processTag(off: number, tag: number, hasChildren: boolean, next: number): number {
+    switch (tag) {
+      case Tag.array_type: case Tag.string_type: case Tag.base_type: case Tag.const_type:
+      case Tag.reference_type: case Tag.restrict_type: case Tag.volatile_type:
+      case Tag.ptr_to_member_type: case Tag.enumeration_type: case Tag.typedef:
+      case Tag.rvalue_reference_type: {
+        const after = this.skip(hasChildren, next);
+        this.mapDie(off, this.addEntry(off, Entry.DIE));
+        return after;
+      }
+      case Tag.unspecified_type: {
+        // no BTF for it: references to it mean void
+        const after = this.skip(hasChildren, next);
+        this.dieId[off - this.unitBase] = -1;
+        this.touched.push(off - this.unitBase);
+        return after;
+      }
+      case Tag.pointer_type: {
+        let after = next;
+        let lastTag = 0;
+        if (hasChildren) {
+          if (this.opts.typeTags) {
+            const r = this.r;
+            let c = next;
+            for (;;) {
+              if (!r.read(c)) { after = r.next; break; }
+              this.dieCount++;
+              const cOff = c;
+              const cHas = r.hasChildren;
+              let cNext = r.next;
+              if (r.tag === Tag.LLVM_annotation && r.str(At.name) === 'btf_type_tag') {
+                const id = this.addEntry(cOff, Entry.TYPE_TAG);
+                this.entryRef[id] = lastTag;
+                this.entryPtr[id] = off;
+                lastTag = id;
+              }
+              if (cHas) cNext = this.skip(true, cNext);
+              c = cNext;
+            }
+          } else {
+            after = this.skip(true, next);
+          }
+        }
+        const id = this.addEntry(off, Entry.DIE);
+        this.entryRef[id] = lastTag;
+        this.mapDie(off, id);
+        return after;
+      }
+      case Tag.class_type: case Tag.interface_type: case Tag.structure_type: case Tag.union_type: {
+        const after = hasChildren ? this.collectChildren(next, Ctx.CLASS) : next;
+        this.mapDie(off, this.addEntry(off, Entry.DIE));
+        return after;
+      }
+      case Tag.subroutine_type: {
+        const after = hasChildren ? this.collectChildren(next, Ctx.SUBROUTINE) : next;
+        this.mapDie(off, this.addEntry(off, Entry.DIE));
+        return after;
+      }
+      case Tag.subprogram: {
+        const after = hasChildren ? this.collectChildren(next, Ctx.FUNCTION) : next;
+        this.funcDies.push(off);
+        return after;
+      }
+      case Tag.namespace:
+        return hasChildren ? this.collectChildren(next, Ctx.UNIT) : next;
+      case Tag.variable:
+        this.varDies.push(off);
+        return this.skip(hasChildren, next);
+      case Tag.imported_unit:
+        this.fail('DW_TAG_imported_unit is not supported', off);
+      default:
+        // imported declarations/modules and anything unknown: not types
+        return this.skip(hasChildren, next);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pass 2: emit one BTF type per numbered entry, in id order.
+  // ---------------------------------------------------------------------------------------------
+
+  private emitTypes(frag: CuFragment): void {
+    const r = this.r;
+    const t = frag.types;
+    for (let id = 1; id < this.nEntries; id++) {
+      const die = this.entryDie[id];
+      if (this.entryKind[id] === Entry.TYPE_TAG) {
+        r.read(die);
+        const value = r.str(At.const_value) ?? '';
+        const ref = this.entryRef[id] || this.pointeeOf(this.entryPtr[id]);
+        this.checkName(value, die, 'type tag');
+        this.begin1(t, id, t.addStr(value), Kind.TYPE_TAG, 0, 0, ref);
+        continue;
+      }
+      r.read(die);
+      switch (r.tag) {
+        case Tag.base_type:
+          this.emitBase(t, id, die, frag);
+          break;
+        case Tag.const_type:
+          this.begin1(t, id, 0, Kind.CONST, 0, 0, this.typeId(r.ref(At.type)));
+          break;
+        case Tag.volatile_type:
+          this.begin1(t, id, 0, Kind.VOLATILE, 0, 0, this.typeId(r.ref(At.type)));
+          break;
+        case Tag.restrict_type:
+          this.begin1(t, id, 0, Kind.RESTRICT, 0, 0, this.typeId(r.ref(At.type)));
+          break;
+        case Tag.pointer_type: {
+          const ref = this.entryRef[id] || this.typeId(r.ref(At.type));
+          this.begin1(t, id, 0, Kind.PTR, 0, 0, ref);
+          break;
+        }
+        case Tag.typedef: {
+          const name = r.str(At.name);
+          if (!name) this.fail('typedef without a name', die);
+          this.begin1(t, id, t.addStr(name), Kind.TYPEDEF, 0, 0, this.typeId(r.ref(At.type)));
+          break;
+        }
+        case Tag.structure_type: case Tag.class_type: case Tag.interface_type: case Tag.union_type:
+          this.emitComposite(t, id, die);
+          break;
+        case Tag.array_type:
+          frag.hasArrays = true;
+          this.emitArray(t, id, die);
+          break;
+        case Tag.enumeration_type:
+          this.emitEnum(t, id, die);
+          break;
+        case Tag.subroutine_type: {
+          const got = this.emitProto(t, die, false);
+          if (got !== id) throw new Error(`type id drift at DIE ${hex(die)}`);
+          break;
+        }
+        default:
+          this.fail(`${tagLabel(r.tag)} cannot be encoded in BTF`, die);
+      }
+    }
+  }
+
+  private begin1(t: BtfTable, expect: number, name: number, kind: Kind, vlen: number, kflag: number, sizeOrType: number): void {
+    const got = t.begin(name, kind, vlen, kflag, sizeOrType);
+    if (got !== expect) throw new Error(`type id drift: ${got} != ${expect}`);
+  }
+
+  private checkName(name: string, die: number, what: string): void {
+    if (!name) this.fail(`${what} without a name`, die);
+  }
+
+  /** The type a pointer DIE points to (re-reads the DIE). */
+  private pointeeOf(ptrDie: number): number {
+    const r = this.r;
+    r.read(ptrDie);
+    return this.typeId(r.ref(At.type));
+  }
+
+  private emitBase(t: BtfTable, id: number, die: number, frag: CuFragment): void {
+    const r = this.r;
+    const name = r.str(At.name);
+    const byteSize = r.udata(At.byte_size);
+    const enc = r.udata(At.encoding);
+    if (frag.intId === 0 && name === 'int') frag.intId = id;
+    const bits = byteSize * 8;
+    let encoding = 0;
+    if (enc === Ate.signed || enc === Ate.signed_char) encoding = INT_SIGNED;
+    else if (enc === Ate.boolean) encoding = INT_BOOL;
+    else if (this.opts.floats && (enc === Ate.float || enc === Ate.complex_float || enc === Ate.imaginary_float)) {
+      if (enc !== Ate.float) this.fail(`complex and imaginary float types cannot be encoded in BTF ('${name ?? ''}')`, die);
+      if (!name) this.fail('float type without a name', die);
+      const size = Math.ceil(bits / 8);
+      if (size !== 2 && size !== 4 && size !== 8 && size !== 12 && size !== 16) this.fail(`float '${name}' has unsupported size ${size}`, die);
+      this.begin1(t, id, t.addStr(name), Kind.FLOAT, 0, 0, size);
+      return;
+    }
+    let size = Math.ceil(bits / 8);
+    let n = name;
+    if (size === 0 || (size & (size - 1)) !== 0) {
+      // odd-sized DWARF 5 helper types (DW_ATE_unsigned_24 ...) used only in location expressions
+      n = '__SANITIZED_FAKE_INT__';
+      size = 4;
+    }
+    if (!n) this.fail('base type without a name', die);
+    if (size > 16) this.fail(`base type '${n}' is ${size} bytes, more than BTF allows`, die);
+    this.begin1(t, id, t.addStr(n), Kind.INT, 0, 0, size);
+    t.push(encoding << 24 | (size * 8));
+  }
+
+  private emitComposite(t: BtfTable, id: number, die: number): void {
+    const r = this.r;
+    const isUnion = r.tag === Tag.union_type;
+    let name = r.str(At.name);
+    const declaration = r.udata(At.declaration) !== 0;
+    if (declaration) {
+      if (!name) this.fail('forward declaration without a name', die);
+      this.begin1(t, id, t.addStr(name), Kind.FWD, 0, isUnion ? 1 : 0, 0);
+      return;
+    }
+    if (name === null) {
+      const spec = r.ref(At.specification);
+      if (spec && this.typeId(spec) > 0) {
+        r.read(spec);
+        name = r.str(At.name);
+        r.read(die);
+      }
+    }
+    const size = r.udata(At.byte_size);
+    const hasChildren = r.hasChildren;
+    let child = r.next;
+    this.begin1(t, id, name ? t.addStr(name) : 0, isUnion ? Kind.UNION : Kind.STRUCT, 0, 0, size);
+    const at = t.at(id);
+    let vlen = 0;
+    let kflag = 0;
+    if (hasChildren) {
+      for (;;) {
+        if (!r.read(child)) break;
+        const cOff = child;
+        let next = r.next;
+        const cHas = r.hasChildren;
+        if (r.tag === Tag.member) {
+          this.emitMember(t, cOff, isUnion);
+          if (t.words[t.nWords - 1] >>> 24 !== 0 || (t.words[t.nWords - 1] & 0xffffff) % 8 !== 0) kflag = 1;
+          vlen++;
+          r.read(cOff); // emitMember may have moved the cursor
+          next = r.next;
+        }
+        child = cHas ? r.siblingOf(cOff) : next;
+      }
+    }
+    if (vlen > 0xffff) this.fail(`more than 65535 members`, die);
+    t.words[at + 1] = ((kflag << 31) | (Kind.STRUCT + (isUnion ? 1 : 0)) << 24 | vlen) >>> 0;
+  }
+
+  /**
+   * Appends one btf_member for the member DIE at `off`. The arithmetic follows pahole's field
+   * widths: bit offsets are 32-bit unsigned, DW_AT_bit_offset is kept in 8 signed bits and
+   * DW_AT_bit_size in 8 unsigned bits.
+   */
+  private emitMember(t: BtfTable, off: number, inUnion: boolean): void {
+    const r = this.r;
+    const name = r.str(At.name);
+    const typeRef = r.ref(At.type);
+    const type = this.typeId(typeRef);
+    const bitSize = r.udata(At.bit_size) & 0xff;
+    let byteSize = r.udata(At.byte_size);
+    let bitOffset: number;
+    const dbo = r.find(At.data_bit_offset);
+    if (dbo >= 0) {
+      bitOffset = this.memberOffset(dbo) >>> 0;
+    } else {
+      const dml = r.find(At.data_member_location);
+      let byteOffset = 0;
+      let isStatic = false;
+      if (dml >= 0) byteOffset = this.memberOffset(dml) >>> 0;
+      else isStatic = !inUnion;
+      bitOffset = Math.imul(byteOffset, 8) >>> 0;
+      if (bitSize !== 0 && !isStatic) {
+        const bo = r.find(At.bit_offset);
+        let bitfieldOffset = bo >= 0 ? int8(r.lo[bo]) : 0;
+        if (byteSize === 0) byteSize = this.strippedSize(typeRef);
+        if (byteSize !== 0) {
+          if (this.r.le) bitfieldOffset = int8(byteSize * 8 - bitfieldOffset - bitSize);
+          bitOffset = (Math.imul(byteOffset, 8) + bitfieldOffset) >>> 0;
+        }
+      }
+    }
+    const isBitfield = bitSize !== 0 || bitOffset % 8 !== 0;
+    if (isBitfield && (bitSize === 0 || bitOffset > 0xffffff)) {
+      this.fail(`member '${name ?? ''}' has a bitfield BTF cannot express (offset ${bitOffset}, size ${bitSize})`, off);
+    }
+    if (inUnion && bitOffset !== 0) this.fail(`union member '${name ?? ''}' at non-zero bit offset ${bitOffset}`, off);
+    t.push(name ? t.addStr(name) : 0);
+    t.push(type);
+    t.push((bitOffset | bitSize << 24) >>> 0);
+  }
+
+  /** A member location: a constant, or an expression DW_OP_plus_uconst/DW_OP_constu N. */
+  private memberOffset(i: number): number {
+    const r = this.r;
+    const f = r.form[i];
+    if (f === Form.exprloc || f === Form.block || f === Form.block1 || f === Form.block2 || f === Form.block4) {
+      const p = r.lo[i];
+      if (r.len[i] > 0 && (r.info[p] === Op.plus_uconst || r.info[p] === Op.constu)) return r.ulebAt(p + 1);
+      this.fail('unsupported member location expression', r.off);
+    }
+    return r.hi[i] * 2 ** 32 + r.lo[i];
+  }
+
+  /** Byte size of the type at DIE `off` after stripping typedefs and qualifiers (pahole's rule for bitfield units). */
+  private strippedSize(off: number): number {
+    const r = this.r;
+    let cur = off;
+    for (let guard = 0; cur !== 0 && guard < 64; guard++) {
+      if (this.typeId(cur) === 0) return 0;
+      r.read(cur);
+      const tag = r.tag;
+      if (tag !== Tag.typedef && tag !== Tag.const_type && tag !== Tag.volatile_type && tag !== Tag.restrict_type) {
+        return this.typeSize(cur);
+      }
+      cur = r.ref(At.type);
+    }
+    return 0;
+  }
+
+  private emitArray(t: BtfTable, id: number, die: number): void {
+    const r = this.r;
+    const elem = this.typeId(r.ref(At.type));
+    let nelems = 1;
+    if (r.hasChildren) {
+      let child = r.next;
+      for (;;) {
+        if (!r.read(child)) break;
+        const cOff = child;
+        const cHas = r.hasChildren;
+        if (r.tag === Tag.subrange_type) nelems = Math.imul(nelems, subrangeCount(r)) >>> 0;
+        child = cHas ? r.siblingOf(cOff) : r.next;
+      }
+    }
+    this.begin1(t, id, 0, Kind.ARRAY, 0, 0, 0);
+    t.push(elem);
+    t.push(INDEX_TYPE_REF);
+    t.push(nelems);
+  }
+
+  private emitEnum(t: BtfTable, id: number, die: number): void {
+    const r = this.r;
+    const name = r.str(At.name);
+    let size = r.udata(At.byte_size);
+    if (size === 0) size = 4;
+    let signed = false;
+    const ty = r.ref(At.type);
+    const hasChildren = r.hasChildren;
+    let child = r.next;
+    if (ty) {
+      r.read(ty);
+      const e = r.udata(At.encoding);
+      signed = e === Ate.signed || e === Ate.signed_char;
+    }
+    if (size & (size - 1) || size > 8) this.fail(`enum '${name ?? ''}' has unsupported size ${size}`, die);
+    const is64 = size > 4 && this.opts.enum64;
+    this.begin1(t, id, name ? t.addStr(name) : 0, is64 ? Kind.ENUM64 : Kind.ENUM, 0, is64 && signed ? 1 : 0, size);
+    const at = t.at(id);
+    let vlen = 0;
+    let kflag = is64 && signed ? 1 : 0;
+    if (hasChildren) {
+      for (;;) {
+        if (!r.read(child)) break;
+        const cOff = child;
+        const cHas = r.hasChildren;
+        if (r.tag === Tag.enumerator) {
+          const ename = r.str(At.name);
+          if (!ename) this.fail('enumerator without a name', cOff);
+          const i = r.find(At.const_value);
+          // pahole reads the value as unsigned 64 bits: data forms zero-extend, sdata sign-extends
+          let lo = 0, hi = 0;
+          if (i >= 0 && isConstantForm(r.form[i])) { lo = r.lo[i]; hi = r.hi[i]; }
+          t.push(t.addStr(ename));
+          if (is64) {
+            t.push(lo);
+            t.push(hi);
+          } else if (!this.opts.enum64) {
+            t.push(lo);
+          } else {
+            // as a signed 64-bit value it must fit in [INT_MIN, UINT_MAX]
+            const negative = (hi & 0x80000000) !== 0;
+            if (negative ? (hi !== 0xffffffff || (lo & 0x80000000) === 0) : hi !== 0) {
+              this.fail(`enumerator '${ename}' value does not fit in 32 bits`, cOff);
+            }
+            if (negative) kflag = 1;
+            t.push(lo);
+          }
+          vlen++;
+        }
+        child = cHas ? r.siblingOf(cOff) : r.next;
+      }
+    }
+    t.words[at + 1] = ((kflag << 31) | (is64 ? Kind.ENUM64 : Kind.ENUM) << 24 | vlen) >>> 0;
+  }
+
+  /**
+   * Appends a FUNC_PROTO for a subroutine type or subprogram DIE to `t`; returns its id.
+   * For subprograms, parameters without a type take name and type from their abstract origin,
+   * and a missing return type is taken from the function's abstract origin.
+   */
+  private emitProto(t: BtfTable, die: number, isFunc: boolean): number {
+    const r = this.r;
+    r.read(die);
+    let ret = this.typeId(r.ref(At.type));
+    if (isFunc && r.ref(At.type) === 0) {
+      const origin = r.ref(At.abstract_origin);
+      if (origin && this.inUnit(origin)) {
+        r.read(origin);
+        ret = this.typeId(r.ref(At.type));
+        r.read(die);
+      }
+    }
+    const id = t.begin(0, Kind.FUNC_PROTO, 0, 0, ret);
+    const at = t.at(id);
+    this.unnamedParams = 0;
+    let vlen = 0;
+    let unspec = false;
+    if (r.hasChildren) {
+      vlen = this.emitParams(t, r.next, isFunc, (u) => { unspec = unspec || u; });
+    }
+    if (unspec) {
+      t.push(0);
+      t.push(0);
+      vlen++;
+    }
+    t.words[at + 1] = (Kind.FUNC_PROTO << 24 | vlen) >>> 0;
+    return id;
+  }
+
+  /** Parameters among the children starting at `first`; returns how many were pushed. */
+  private emitParams(t: BtfTable, first: number, isFunc: boolean, unspecified: (u: boolean) => void): number {
+    const r = this.r;
+    let child = first;
+    let n = 0;
+    for (;;) {
+      if (!r.read(child)) break;
+      const cOff = child;
+      const cHas = r.hasChildren;
+      if (r.tag === Tag.formal_parameter) {
+        let name = r.str(At.name);
+        const tref = r.ref(At.type);
+        let type = this.typeId(tref);
+        if (tref === 0) {
+          const origin = r.ref(At.abstract_origin);
+          if (origin && this.inUnit(origin)) {
+            r.read(origin);
+            name = r.str(At.name);
+            type = this.typeId(r.ref(At.type));
+          }
+        }
+        t.push(name ? t.addStr(name) : 0);
+        t.push(type);
+        if (!name) this.unnamedParams++;
+        n++;
+      } else if (r.tag === Tag.unspecified_parameters) {
+        unspecified(true);
+      }
+      r.read(cOff);
+      child = cHas ? r.siblingOf(cOff) : r.next;
+    }
+    return n;
+  }
+
+  private inUnit(off: number): boolean {
+    const u = this.r.unit;
+    return off >= u.dieOffset && off < u.end;
+  }
+
+  // ---- declaration tags ----
+
+  private emitTypeDeclTags(frag: CuFragment): void {
+    const r = this.r;
+    const t = frag.types;
+    for (let id = 1; id <= frag.nTypes; id++) {
+      if (this.entryKind[id] !== Entry.DIE) continue;
+      const die = this.entryDie[id];
+      r.skipAttrs(die);
+      const tag = r.tag;
+      if (tag !== Tag.structure_type && tag !== Tag.union_type && tag !== Tag.typedef) continue;
+      if (!r.hasChildren) continue;
+      const tags = this.collectDeclTags(r.next, tag === Tag.typedef ? DeclCtx.TYPEDEF : DeclCtx.CLASS);
+      if (tags) for (const dt of tags) this.addDeclTag(t, dt, id);
+    }
+  }
+
+  private addDeclTag(t: BtfTable, dt: DeclTag, target: number): number {
+    const id = t.begin(t.addStr(dt.value), Kind.DECL_TAG, 0, 0, target);
+    t.push(dt.component);
+    return id;
+  }
+
+  /** `btf_decl_tag` annotations among the children starting at `first`, in pahole's order. */
+  private collectDeclTags(first: number, ctx: DeclCtx): DeclTag[] | null {
+    const r = this.r;
+    let out: DeclTag[] | null = null;
+    let child = first;
+    let index = 0;
+    for (;;) {
+      if (!r.read(child)) break;
+      const cOff = child;
+      const cHas = r.hasChildren;
+      const tag = r.tag;
+      if (tag === Tag.LLVM_annotation) {
+        const v = this.declTagValue();
+        if (v !== null) (out ??= []).push({ value: v, component: -1 });
+      } else if (cHas && ((ctx === DeclCtx.CLASS && (tag === Tag.member || tag === Tag.inheritance)) ||
+        (ctx === DeclCtx.FUNCTION && tag === Tag.formal_parameter))) {
+        const inner = this.childAnnotations(r.next, index);
+        if (inner) (out ??= []).push(...inner);
+      }
+      if ((ctx === DeclCtx.CLASS && (tag === Tag.member || tag === Tag.inheritance)) ||
+        (ctx === DeclCtx.FUNCTION && tag === Tag.formal_parameter)) index++;
+      r.read(cOff);
+      child = cHas ? r.siblingOf(cOff) : r.next;
+    }
+    return out;
+  }
+
+  private childAnnotations(first: number, component: number): DeclTag[] | null {
+    const r = this.r;
+    let out: DeclTag[] | null = null;
+    let child = first;
+    for (;;) {
+      if (!r.read(child)) break;
+      const cOff = child;
+      const cHas = r.hasChildren;
+      if (r.tag === Tag.LLVM_annotation) {
+        const v = this.declTagValue();
+        if (v !== null) (out ??= []).push({ value: v, component });
+      }
+      r.read(cOff);
+      child = cHas ? r.siblingOf(cOff) : r.next;
+    }
+    return out;
+  }
+
+  /** The value of the current LLVM_annotation DIE when it is a btf_decl_tag, else null. */
+  private declTagValue(): string | null {
+    const r = this.r;
+    if (r.str(At.name) !== 'btf_decl_tag') return null;
+    return r.str(At.const_value) ?? '';
+  }
+
+  // ---- functions and variables ----
+
+  private funcCandidate(die: number, protos: BtfTable): FuncCandidate {
+    const r = this.r;
+    r.read(die);
+    let name = r.str(At.name);
+    const declaration = r.has(At.declaration);
+    const external = r.has(At.external);
+    const origin = r.ref(At.abstract_origin);
+    const spec = r.ref(At.specification);
+    if (name === null && (origin || spec)) {
+      const from = origin && this.inUnit(origin) ? origin : spec && this.inUnit(spec) ? spec : 0;
+      if (from) {
+        r.read(from);
+        name = r.str(At.name);
+      }
+    }
+    const proto = this.emitProto(protos, die, true);
+    const argNames = this.unnamedParams === 0;
+    let tags: DeclTag[] | null = null;
+    if (this.opts.declTags) {
+      r.read(die);
+      if (r.hasChildren) tags = this.collectDeclTags(r.next, DeclCtx.FUNCTION);
+    }
+    return { name, declaration, external, argNames, proto, tags, die };
+  }
+
+  private varCandidate(die: number): VarCandidate {
+    const r = this.r;
+    r.read(die);
+    const name = r.str(At.name);
+    const declaration = r.has(At.declaration);
+    let external = r.has(At.external);
+    let typeRef = r.ref(At.type);
+    let global = false;
+    let addrLo = 0, addrHi = 0;
+    if (!declaration) {
+      const li = r.find(At.location);
+      if (li >= 0) {
+        const f = r.form[li];
+        if (f === Form.exprloc || f === Form.block1 || f === Form.block || f === Form.block2 || f === Form.block4) {
+          const p = r.lo[li];
+          if (r.len[li] > 0) {
+            const op = r.info[p];
+            if (op === Op.addr) {
+              r.readAddr(p + 1, this.addr);
+              global = true;
+            } else if (op === Op.addrx || op === Op.GNU_addr_index) {
+              const index = r.ulebAt(p + 1);
+              if (r.addrIndex(index, this.addr)) global = true;
+              else { this.addr.lo = 0; this.addr.hi = 0; global = true; }
+            }
+            if (global) { addrLo = this.addr.lo; addrHi = this.addr.hi; }
+          }
+        }
+      }
+    }
+    let hasSpec = false;
+    let tagsDie = die;
+    const spec = r.ref(At.specification);
+    if (spec && this.inUnit(spec)) {
+      r.read(spec);
+      if (r.tag === Tag.variable) {
+        hasSpec = true;
+        external = r.has(At.external);
+        typeRef = r.ref(At.type);
+        tagsDie = spec;
+      }
+    }
+    const type = this.typeId(typeRef);
+    const size = type ? this.typeSize(typeRef) : 0;
+    let tags: DeclTag[] | null = null;
+    if (this.opts.declTags) {
+      r.read(tagsDie);
+      if (r.hasChildren) tags = this.childAnnotations(r.next, -1);
+    }
+    return { name, declaration, global, addrLo, addrHi, hasSpec, type, external, size, tags, die };
+  }
+
+  /** pahole's tag__size for the type DIE at `off`. */
+  typeSize(off: number, depth = 0): number {
+    if (off === 0 || depth > 64 || this.typeId(off) === 0) return 0;
+    const r = this.r;
+    r.read(off);
+    switch (r.tag) {
+      case Tag.pointer_type: case Tag.reference_type: case Tag.rvalue_reference_type:
+        return r.unit.addressSize;
+      case Tag.base_type:
+        return r.udata(At.byte_size);
+      case Tag.enumeration_type: {
+        const s = r.udata(At.byte_size);
+        return s === 0 ? 4 : s;
+      }
+      case Tag.string_type: {
+        const s = r.udata(At.byte_size);
+        return s === 0 ? 1 : s;
+      }
+    }
+    const tag = r.tag;
+    const ref = r.ref(At.type);
+    if (tag === Tag.structure_type || tag === Tag.union_type || tag === Tag.class_type || (ref === 0 && tag !== Tag.array_type)) {
+      const size = r.udata(At.byte_size);
+      if (size === 1 && !this.hasMembers()) return 0;
+      return size;
+    }
+    if (tag === Tag.array_type) {
+      let nelems = 1;
+      if (r.hasChildren) {
+        let child = r.next;
+        for (;;) {
+          if (!r.read(child)) break;
+          const cOff = child;
+          if (r.tag === Tag.subrange_type) nelems *= subrangeCount(r);
+          child = r.hasChildren ? r.siblingOf(cOff) : r.next;
+        }
+      }
+      if (this.typeId(ref) === 0) return 0;
+      return this.typeSize(ref, depth + 1) * nelems;
+    }
+    if (this.typeId(ref) === 0) return 0;
+    return this.typeSize(ref, depth + 1);
+  }
+
+  private hasMembers(): boolean {
+    const r = this.r;
+    if (!r.hasChildren) return false;
+    let child = r.next;
+    for (;;) {
+      if (!r.read(child)) return false;
+      if (r.tag === Tag.member || r.tag === Tag.inheritance) return true;
+      const cOff = child;
+      child = r.hasChildren ? r.siblingOf(cOff) : r.next;
+    }
+  }
+}
+
+const enum Ctx {
+  UNIT,
+  CLASS,
+  FUNCTION,
+  INLINE,
+  SUBROUTINE,
+}
+
+const enum DeclCtx {
+  CLASS,
+  TYPEDEF,
+  FUNCTION,
+}
+
+function isConstantForm(f: number): boolean {
+  return f === Form.data1 || f === Form.data2 || f === Form.data4 || f === Form.data8 || f === Form.sdata ||
+    f === Form.udata || f === Form.implicit_const;
+}
+
+function int8(v: number): number {
+  return (v << 24) >> 24;
+}
+
+/** Number of elements of the current DW_TAG_subrange_type DIE, as pahole computes it (32 bits). */
+function subrangeCount(r: DieReader): number {
+  let i = r.find(At.upper_bound);
+  if (i >= 0) {
+    if (!isConstantForm(r.form[i])) return 0;
+    return (r.lo[i] + 1) >>> 0;
+  }
+  i = r.find(At.count);
+  if (i >= 0) {
+    if (!isConstantForm(r.form[i])) return 0;
+    return r.lo[i] >>> 0;
+  }
+  return 0;
+}
+
+function tagLabel(tag: number): string {
+  return 'DW_TAG 0x' + tag.toString(16);
+}

@@ -1,0 +1,21 @@
+/** What the per-CU encoder needs to know; a plain object so it can be passed to workers. */
+export interface CuEncodeOptions {
+  /** Encode DW_ATE_float base types as BTF FLOAT (feature `float`); else as INT as old pahole did. */
+  floats: boolean;
+  /** Encode enums wider than 4 bytes as ENUM64 (feature `enum64`); else as 32-bit ENUM. */
+  enum64: boolean;
+  /** Emit DECL_TAGs from clang `btf_decl_tag` annotations (feature `decl_tag`). */
+  declTags: boolean;
+  /** Emit TYPE_TAGs from clang `btf_type_tag` annotations (feature `type_tag`). */
+  typeTags: boolean;
+  /** DW_LANG values whose CUs are skipped (`--lang_exclude`). */
+  langExclude: number[];
+}
+
+export const defaultCuOptions: CuEncodeOptions = {
+  floats: true,
+  enum64: true,
+  declTags: true,
+  typeTags: true,
+  langExclude: [],
+};
