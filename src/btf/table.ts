@@ -97,6 +97,26 @@ export class BtfTable {
     return this.strings.add(s);
   }
 
+  /** addStr for the bytes src[s..e) (no NUL inside). */
+  addStrBytes(src: Uint8Array, s: number, e: number): number {
+    if (s === e) return 0;
+    if (this.base) {
+      const found = this.base.findStrBytes(src, s, e);
+      if (found >= 0) return found;
+    }
+    return this.strings.addBytes(src, s, e);
+  }
+
+  /** findStr for the bytes src[s..e). */
+  findStrBytes(src: Uint8Array, s: number, e: number): number {
+    if (s === e) return 0;
+    if (this.base) {
+      const f = this.base.findStrBytes(src, s, e);
+      if (f >= 0) return f;
+    }
+    return this.strings.findBytes(src, s, e);
+  }
+
   /** Offset of `s` in this table's strings or its base's, or -1 (does not add). */
   findStr(s: string): number {
     if (s === '') return 0;

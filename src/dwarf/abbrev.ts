@@ -1,5 +1,5 @@
 import { InputError, hex } from '../errors.js';
-import { Form } from './constants.js';
+import { Form, Tag } from './constants.js';
 
 /**
  * One abbreviation table (.debug_abbrev at some offset), stored flat.
@@ -19,6 +19,8 @@ export class AbbrevTable {
   attrForm: Uint16Array;
   attrConst: Float64Array;
   byCode: Int32Array;
+  /** Some abbreviation is a DW_TAG_LLVM_annotation (clang's btf_decl_tag/btf_type_tag). */
+  readonly hasAnnotations: boolean;
   /** Sizes the fixedSize values were computed for. */
   private sizesKey = 0;
 
@@ -75,6 +77,7 @@ export class AbbrevTable {
       if (code > maxCode) maxCode = code;
     }
     this.count = codes.length;
+    this.hasAnnotations = tags.includes(Tag.LLVM_annotation);
     this.tag = Uint32Array.from(tags);
     this.children = Uint8Array.from(kids);
     this.attrStart = Uint32Array.from(starts);

@@ -46,6 +46,10 @@ export class DieReader {
   readonly hi = new Uint32Array(MAX_ATTRS);
   /** Block/exprloc length (value position is in lo). */
   readonly len = new Uint32Array(MAX_ATTRS);
+  /** Attribute index by DW_AT code (< 256), valid when slotGen[code] === gen. */
+  private readonly slot = new Uint16Array(256);
+  private readonly slotGen = new Float64Array(256);
+  private gen = 0;
 
   // scratch for LEB decoding
   private p = 0;
@@ -58,6 +62,20 @@ export class DieReader {
     this.dv = new DataView(sec.info.buffer, sec.info.byteOffset, sec.info.byteLength);
     this.le = sec.littleEndian;
     this.abbrevs = abbrevs ?? new AbbrevCache(sec.abbrev);
+  }
+
+  /** .debug_str, if any. */
+  get debugStr(): Uint8Array | undefined {
+    return this.sec.str;
+  }
+  /** Size of .debug_str. */
+  get strSize(): number {
+    return this.sec.str?.length ?? 0;
+  }
+
+  /** Whether the current unit's abbreviations include DW_TAG_LLVM_annotation. */
+  get unitHasAnnotations(): boolean {
+    return this.table.hasAnnotations;
   }
 
   /** Makes `u` the current unit and reads its base attributes (str_offsets_base, addr_base). */
@@ -177,6 +195,7 @@ export class DieReader {
       this.tag = 0;
       this.n = 0;
       this.hasChildren = false;
+      this.gen++;
       return false;
     }
     const t = this.table;
@@ -188,8 +207,12 @@ export class DieReader {
     const n = t.attrCount[idx];
     if (n > MAX_ATTRS) this.fail(`too many attributes (${n})`, off);
     this.n = n;
+    ++this.gen;
+    const gen = this.gen;
     for (let i = 0; i < n; i++) {
-      this.name[i] = t.attrName[s + i];
+      const at = t.attrName[s + i];
+      this.name[i] = at;
+      if (at < 256 && this.slotGen[at] !== gen) { this.slot[at] = i; this.slotGen[at] = gen; }
       this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
     }
     if (this.p > u.end) this.fail(`DIE runs past the end of its unit`, off);
@@ -208,6 +231,7 @@ export class DieReader {
       this.tag = 0;
       this.hasChildren = false;
       this.n = 0;
+      this.gen++;
       this.next = this.p;
       return this.p;
     }
@@ -217,6 +241,7 @@ export class DieReader {
     this.tag = t.tag[idx];
     this.hasChildren = t.children[idx] !== 0;
     this.n = 0;
+    this.gen++;
     const fixed = t.fixedSize[idx];
     if (fixed >= 0) {
       this.p += fixed;
@@ -394,6 +419,7 @@ export class DieReader {
 
   /** Index of attribute `at`, or -1. */
   find(at: number): number {
+    if (at < 256) return this.slotGen[at] === this.gen ? this.slot[at] : -1;
     const names = this.name;
     for (let i = 0, n = this.n; i < n; i++) if (names[i] === at) return i;
     return -1;
@@ -457,6 +483,32 @@ export class DieReader {
         return this.strIndex(this.lo[i]);
       default: return -1;
     }
+  }
+
+  /**
+   * Where the string of attribute i lives: sets `strSec` to the section and returns the position
+   * of its first byte, or -1 when the attribute is not a string.
+   */
+  strPos(i: number): number {
+    switch (this.form[i]) {
+      case Form.strp: this.strSec = this.sec.str; return this.lo[i];
+      case Form.line_strp: this.strSec = this.sec.lineStr; return this.lo[i];
+      case Form.string: this.strSec = this.info; return this.lo[i];
+      case Form.strx: case Form.strx1: case Form.strx2: case Form.strx3: case Form.strx4: case Form.GNU_str_index:
+        this.strSec = this.sec.str;
+        return this.strIndex(this.lo[i]);
+      default: return -1;
+    }
+  }
+  /** Section of the last strPos. */
+  strSec: Uint8Array | undefined;
+
+  /** Whether the string at `pos` of `sec` equals the ASCII string `s`. */
+  static strEquals(sec: Uint8Array, pos: number, s: string): boolean {
+    const n = s.length;
+    if (pos + n >= sec.length) return false;
+    for (let k = 0; k < n; k++) if (sec[pos + k] !== s.charCodeAt(k)) return false;
+    return sec[pos + n] === 0;
   }
 
   private strIndex(index: number): number {

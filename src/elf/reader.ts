@@ -412,10 +412,35 @@ export class ElfFile {
       applyRelocations({
         machine: this.machine, is64: this.is64, littleEndian: this.littleEndian,
         data, addr, what: describe(sec), rel: relData, rela, relWhat: describe(rs), syms,
+        sectionAddr: (sec.flags & C.SHF_ALLOC) === 0 ? this.relLayout() : null,
       });
     }
     return data;
   }
+
+  /**
+   * For ET_REL files, an address for every allocated section, laid out one after another from
+   * 0x10000 in section order with each section's alignment (as elfutils' libdwfl lays out an
+   * object it reports offline, which is how pahole sees a module's DWARF addresses). Indexed by
+   * section number; 0 for sections that are not allocated. Null for other file types.
+   * Relocated debug sections carry these addresses, so an address tells which section it is in.
+   */
+  relLayout(): BigUint64Array | null {
+    if (this.type !== C.ET_REL) return null;
+    if (this.layout) return this.layout;
+    const out = new BigUint64Array(this.sections.length);
+    let end = 0x10000n;
+    for (const s of this.sections) {
+      if (s.index === 0 || (s.flags & C.SHF_ALLOC) === 0) continue;
+      const align = BigInt(s.addralign > 0 ? s.addralign : 1);
+      const at = (end + align - 1n) / align * align;
+      out[s.index] = at;
+      end = at + BigInt(s.size);
+    }
+    this.layout = out;
+    return out;
+  }
+  private layout: BigUint64Array | undefined;
 
   /** The SHT_REL/SHT_RELA sections that apply to `sec` (sh_info = its index), in file order. */
   relocationSections(sec: ElfSection): ElfSection[] {

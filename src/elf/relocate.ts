@@ -79,19 +79,24 @@ export function machineName(machine: number): string {
   return MACHINES.get(machine)?.name ?? `machine ${machine}`;
 }
 
-/** Symbol values as (lo, hi) word pairs, computed once per symbol table. */
+/** Symbol values as (lo, hi) word pairs, computed once per symbol table (and section layout). */
 const valueWords = new WeakMap<ElfSymbols, Uint32Array>();
+const laidOutWords = new WeakMap<BigUint64Array, Uint32Array>();
 
-function symbolWords(syms: ElfSymbols): Uint32Array {
-  let w = valueWords.get(syms);
+function symbolWords(syms: ElfSymbols, sectionAddr: BigUint64Array | null | undefined): Uint32Array {
+  const cache = sectionAddr ? laidOutWords : valueWords;
+  const key = sectionAddr ?? syms;
+  let w = (cache as WeakMap<object, Uint32Array>).get(key);
   if (!w) {
     w = new Uint32Array(syms.count * 2);
     for (let i = 0; i < syms.count; i++) {
-      const v = syms.value[i];
+      let v = syms.value[i];
+      const sh = syms.shndx[i];
+      if (sectionAddr && sh < sectionAddr.length) v = (v + sectionAddr[sh]) & 0xffffffffffffffffn;
       w[2 * i] = Number(v & 0xffffffffn);
       w[2 * i + 1] = Number(v >> 32n);
     }
-    valueWords.set(syms, w);
+    (cache as WeakMap<object, Uint32Array>).set(key, w);
   }
   return w;
 }
@@ -110,6 +115,11 @@ export interface RelocationJob {
   relWhat: string;
   /** The symbol table the relocation section links to (null: sh_link 0, only symbol 0 allowed). */
   syms: ElfSymbols | null;
+  /**
+   * Addresses given to the sections of a relocatable file (see ElfFile.relLayout): added to the
+   * value of every symbol defined in such a section, so that addresses in different sections differ.
+   */
+  sectionAddr?: BigUint64Array | null;
 }
 
 const TWO32 = 0x1_0000_0000;
@@ -127,7 +137,7 @@ export function applyRelocations(job: RelocationJob): void {
   const rv = new DataView(job.rel.buffer, job.rel.byteOffset, job.rel.byteLength);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const symCount = job.syms ? job.syms.count : 1;
-  const symW = job.syms ? symbolWords(job.syms) : new Uint32Array(2);
+  const symW = job.syms ? symbolWords(job.syms, job.sectionAddr) : new Uint32Array(2);
   const addrLo = Number(job.addr & 0xffffffffn);
   const addrHi = Number((job.addr >> 32n) & 0xffffffffn);
   // Offsets of the low and high words of a 64-bit field.

@@ -72,8 +72,8 @@ interface Plan {
   writes: Write[];
 }
 
-/** Computes what to write; exported for tests. */
-export function planLayout(elf: ElfFile, sections: readonly SectionContents[]): Plan {
+/** Computes the new headers and where everything goes. */
+function planLayout(elf: ElfFile, sections: readonly SectionContents[]): Plan {
   const w = elf.is64 ? 1 : 0;
   const le = elf.littleEndian;
   const shdrSize = C.SHDR_SIZE[w];

@@ -49,7 +49,8 @@ export class Assembler {
       }
       const g = x[off];
       if (g !== 0) return g - 1;
-      const v = btf.addStr(src.get(off));
+      const p = off - src.start;
+      const v = btf.addStrBytes(src.bytes, p, src.endOf(off));
       x[off] = v + 1;
       return v;
     };

@@ -104,11 +104,38 @@ export class CuEncoder {
   private addr = { lo: 0, hi: 0 };
   /** Parameters without a name in the last emitProto. */
   private unnamedParams = 0;
+  /** String-table offset + 1 by .debug_str offset (0: not interned yet). */
+  private strpMap: Int32Array;
 
   constructor(reader: DieReader, opts: CuEncodeOptions, strings?: StringTable) {
     this.r = reader;
     this.opts = opts;
     this.strings = strings ?? new StringTable();
+    this.strpMap = new Int32Array(reader.strSize + 1);
+  }
+
+  /**
+   * Interns the string attribute `at` of the current DIE into the fragment string table, straight
+   * from the section bytes; returns its offset, or -1 when the DIE has no such string.
+   */
+  private strOf(at: number): number {
+    const r = this.r;
+    const i = r.find(at);
+    if (i < 0) return -1;
+    const pos = r.strPos(i);
+    if (pos < 0) return -1;
+    const sec = r.strSec!;
+    const cached = sec === r.debugStr;
+    if (cached) {
+      const hit = this.strpMap[pos];
+      if (hit !== 0) return hit - 1;
+    }
+    let e = pos;
+    while (e < sec.length && sec[e] !== 0) e++;
+    if (e >= sec.length) this.fail('unterminated string', r.off);
+    const off = e === pos ? 0 : this.strings.addBytes(sec, pos, e);
+    if (cached) this.strpMap[pos] = off + 1;
+    return off;
   }
 
   private fail(msg: string, off: number): never {
@@ -145,9 +172,10 @@ export class CuEncoder {
       types.push(INT_SIGNED << 24 | 32);
       if (id !== frag.nTypes + 1) throw new Error('fallback int id drift');
     }
-    if (this.opts.declTags) this.emitTypeDeclTags(frag);
-    for (const f of this.funcDies) frag.funcs.push(this.funcCandidate(f, protos));
-    for (const v of this.varDies) frag.vars.push(this.varCandidate(v));
+    const annotations = r.unitHasAnnotations;
+    if (this.opts.declTags && annotations) this.emitTypeDeclTags(frag);
+    for (const f of this.funcDies) frag.funcs.push(this.funcCandidate(f, protos, annotations));
+    for (const v of this.varDies) frag.vars.push(this.varCandidate(v, annotations));
     this.end();
     return frag;
   }
@@ -400,9 +428,9 @@ export class CuEncoder {
           break;
         }
         case Tag.typedef: {
-          const name = r.str(At.name);
-          if (!name) this.fail('typedef without a name', die);
-          this.begin1(t, id, t.addStr(name), Kind.TYPEDEF, 0, 0, this.typeId(r.ref(At.type)));
+          const name = this.strOf(At.name);
+          if (name <= 0) this.fail('typedef without a name', die);
+          this.begin1(t, id, name, Kind.TYPEDEF, 0, 0, this.typeId(r.ref(At.type)));
           break;
         }
         case Tag.structure_type: case Tag.class_type: case Tag.interface_type: case Tag.union_type:
@@ -476,25 +504,25 @@ export class CuEncoder {
   private emitComposite(t: BtfTable, id: number, die: number): void {
     const r = this.r;
     const isUnion = r.tag === Tag.union_type;
-    let name = r.str(At.name);
+    let name = this.strOf(At.name);
     const declaration = r.udata(At.declaration) !== 0;
     if (declaration) {
-      if (!name) this.fail('forward declaration without a name', die);
-      this.begin1(t, id, t.addStr(name), Kind.FWD, 0, isUnion ? 1 : 0, 0);
+      if (name <= 0) this.fail('forward declaration without a name', die);
+      this.begin1(t, id, name, Kind.FWD, 0, isUnion ? 1 : 0, 0);
       return;
     }
-    if (name === null) {
+    if (name < 0) {
       const spec = r.ref(At.specification);
       if (spec && this.typeId(spec) > 0) {
         r.read(spec);
-        name = r.str(At.name);
+        name = this.strOf(At.name);
         r.read(die);
       }
     }
     const size = r.udata(At.byte_size);
     const hasChildren = r.hasChildren;
     let child = r.next;
-    this.begin1(t, id, name ? t.addStr(name) : 0, isUnion ? Kind.UNION : Kind.STRUCT, 0, 0, size);
+    this.begin1(t, id, name > 0 ? name : 0, isUnion ? Kind.UNION : Kind.STRUCT, 0, 0, size);
     const at = t.at(id);
     let vlen = 0;
     let kflag = 0;
@@ -502,14 +530,12 @@ export class CuEncoder {
       for (;;) {
         if (!r.read(child)) break;
         const cOff = child;
-        let next = r.next;
+        const next = r.next;
         const cHas = r.hasChildren;
         if (r.tag === Tag.member) {
           this.emitMember(t, cOff, isUnion);
           if (t.words[t.nWords - 1] >>> 24 !== 0 || (t.words[t.nWords - 1] & 0xffffff) % 8 !== 0) kflag = 1;
           vlen++;
-          r.read(cOff); // emitMember may have moved the cursor
-          next = r.next;
         }
         child = cHas ? r.siblingOf(cOff) : next;
       }
@@ -525,7 +551,7 @@ export class CuEncoder {
    */
   private emitMember(t: BtfTable, off: number, inUnion: boolean): void {
     const r = this.r;
-    const name = r.str(At.name);
+    const name = this.strOf(At.name);
     const typeRef = r.ref(At.type);
     const type = this.typeId(typeRef);
     const bitSize = r.udata(At.bit_size) & 0xff;
@@ -553,10 +579,10 @@ export class CuEncoder {
     }
     const isBitfield = bitSize !== 0 || bitOffset % 8 !== 0;
     if (isBitfield && (bitSize === 0 || bitOffset > 0xffffff)) {
-      this.fail(`member '${name ?? ''}' has a bitfield BTF cannot express (offset ${bitOffset}, size ${bitSize})`, off);
+      this.fail(`member '${this.nameStr(name)}' has a bitfield BTF cannot express (offset ${bitOffset}, size ${bitSize})`, off);
     }
-    if (inUnion && bitOffset !== 0) this.fail(`union member '${name ?? ''}' at non-zero bit offset ${bitOffset}`, off);
-    t.push(name ? t.addStr(name) : 0);
+    if (inUnion && bitOffset !== 0) this.fail(`union member '${this.nameStr(name)}' at non-zero bit offset ${bitOffset}`, off);
+    t.push(name > 0 ? name : 0);
     t.push(type);
     t.push((bitOffset | bitSize << 24) >>> 0);
   }
@@ -611,7 +637,7 @@ export class CuEncoder {
 
   private emitEnum(t: BtfTable, id: number, die: number): void {
     const r = this.r;
-    const name = r.str(At.name);
+    const name = this.strOf(At.name);
     let size = r.udata(At.byte_size);
     if (size === 0) size = 4;
     let signed = false;
@@ -623,9 +649,9 @@ export class CuEncoder {
       const e = r.udata(At.encoding);
       signed = e === Ate.signed || e === Ate.signed_char;
     }
-    if (size & (size - 1) || size > 8) this.fail(`enum '${name ?? ''}' has unsupported size ${size}`, die);
+    if (size & (size - 1) || size > 8) this.fail(`enum '${this.nameStr(name)}' has unsupported size ${size}`, die);
     const is64 = size > 4 && this.opts.enum64;
-    this.begin1(t, id, name ? t.addStr(name) : 0, is64 ? Kind.ENUM64 : Kind.ENUM, 0, is64 && signed ? 1 : 0, size);
+    this.begin1(t, id, name > 0 ? name : 0, is64 ? Kind.ENUM64 : Kind.ENUM, 0, is64 && signed ? 1 : 0, size);
     const at = t.at(id);
     let vlen = 0;
     let kflag = is64 && signed ? 1 : 0;
@@ -635,13 +661,13 @@ export class CuEncoder {
         const cOff = child;
         const cHas = r.hasChildren;
         if (r.tag === Tag.enumerator) {
-          const ename = r.str(At.name);
-          if (!ename) this.fail('enumerator without a name', cOff);
+          const ename = this.strOf(At.name);
+          if (ename <= 0) this.fail('enumerator without a name', cOff);
           const i = r.find(At.const_value);
           // pahole reads the value as unsigned 64 bits: data forms zero-extend, sdata sign-extends
           let lo = 0, hi = 0;
           if (i >= 0 && isConstantForm(r.form[i])) { lo = r.lo[i]; hi = r.hi[i]; }
-          t.push(t.addStr(ename));
+          t.push(ename);
           if (is64) {
             t.push(lo);
             t.push(hi);
@@ -651,7 +677,7 @@ export class CuEncoder {
             // as a signed 64-bit value it must fit in [INT_MIN, UINT_MAX]
             const negative = (hi & 0x80000000) !== 0;
             if (negative ? (hi !== 0xffffffff || (lo & 0x80000000) === 0) : hi !== 0) {
-              this.fail(`enumerator '${ename}' value does not fit in 32 bits`, cOff);
+              this.fail(`enumerator '${this.nameStr(ename)}' value does not fit in 32 bits`, cOff);
             }
             if (negative) kflag = 1;
             t.push(lo);
@@ -707,29 +733,34 @@ export class CuEncoder {
       if (!r.read(child)) break;
       const cOff = child;
       const cHas = r.hasChildren;
+      const cNext = r.next;
       if (r.tag === Tag.formal_parameter) {
-        let name = r.str(At.name);
+        let name = this.strOf(At.name);
         const tref = r.ref(At.type);
         let type = this.typeId(tref);
         if (tref === 0) {
           const origin = r.ref(At.abstract_origin);
           if (origin && this.inUnit(origin)) {
             r.read(origin);
-            name = r.str(At.name);
+            name = this.strOf(At.name);
             type = this.typeId(r.ref(At.type));
           }
         }
-        t.push(name ? t.addStr(name) : 0);
+        t.push(name > 0 ? name : 0);
         t.push(type);
-        if (!name) this.unnamedParams++;
+        if (name < 0) this.unnamedParams++;
         n++;
       } else if (r.tag === Tag.unspecified_parameters) {
         unspecified(true);
       }
-      r.read(cOff);
-      child = cHas ? r.siblingOf(cOff) : r.next;
+      child = cHas ? r.siblingOf(cOff) : cNext;
     }
     return n;
+  }
+
+  /** A fragment string offset (or -1) as text, for messages. */
+  private nameStr(off: number): string {
+    return off > 0 ? this.strings.get(off) : '';
   }
 
   private inUnit(off: number): boolean {
@@ -814,7 +845,7 @@ export class CuEncoder {
 
   // ---- functions and variables ----
 
-  private funcCandidate(die: number, protos: BtfTable): FuncCandidate {
+  private funcCandidate(die: number, protos: BtfTable, annotations: boolean): FuncCandidate {
     const r = this.r;
     r.read(die);
     let name = r.str(At.name);
@@ -832,14 +863,14 @@ export class CuEncoder {
     const proto = this.emitProto(protos, die, true);
     const argNames = this.unnamedParams === 0;
     let tags: DeclTag[] | null = null;
-    if (this.opts.declTags) {
+    if (this.opts.declTags && annotations) {
       r.read(die);
       if (r.hasChildren) tags = this.collectDeclTags(r.next, DeclCtx.FUNCTION);
     }
     return { name, declaration, external, argNames, proto, tags, die };
   }
 
-  private varCandidate(die: number): VarCandidate {
+  private varCandidate(die: number, annotations: boolean): VarCandidate {
     const r = this.r;
     r.read(die);
     const name = r.str(At.name);
@@ -884,7 +915,7 @@ export class CuEncoder {
     const type = this.typeId(typeRef);
     const size = type ? this.typeSize(typeRef) : 0;
     let tags: DeclTag[] | null = null;
-    if (this.opts.declTags) {
+    if (this.opts.declTags && annotations) {
       r.read(tagsDie);
       if (r.hasChildren) tags = this.childAnnotations(r.next, -1);
     }

@@ -52,7 +52,9 @@ export function percpuSymbols(elf: ElfFile, force: boolean): PercpuInfo | null {
   if (!sec) return null;
   const syms = elf.symbols();
   if (!syms) return null;
-  const info: PercpuInfo = { shndx: sec.index, base: sec.addr, size: sec.size, name: sec.name, vars: new Map() };
+  const layout = elf.relLayout();
+  const base = layout ? layout[sec.index] : sec.addr;
+  const info: PercpuInfo = { shndx: sec.index, base, size: sec.size, name: sec.name, vars: new Map() };
   const isRel = elf.type === ET_REL;
   for (let i = 1; i < syms.count; i++) {
     if (syms.shndx[i] !== sec.index) continue;
@@ -64,6 +66,7 @@ export function percpuSymbols(elf: ElfFile, force: boolean): PercpuInfo | null {
       if (force) continue;
       throw new InputError(`per-CPU symbol '${name}' has a name BTF cannot hold (use --btf_features=encode_force to skip it)`);
     }
+    // symbol values are section offsets in relocatable files, addresses otherwise
     let addr = syms.value[i];
     if (!isRel) addr -= sec.addr;
     const off = Number(addr);
