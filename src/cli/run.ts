@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, printable } from '../errors.js';
 
 /** A bad command line: reported like an input error, with exit status 2. */
 export class UsageError extends InputError {
@@ -28,13 +28,13 @@ export function runCli(prog: string, main: (argv: string[], out: Out) => Promise
   });
   main(process.argv, out).catch((e: unknown) => {
     if (e instanceof InputError) {
-      out.err(`${prog}: ${e.message}`);
+      out.err(`${prog}: ${printable(e.message)}`);
       process.exitCode = e instanceof UsageError ? usageStatus : 1;
       return;
     }
     if (process.env.DWARF2BTF_DEBUG) console.error(e);
     const msg = e instanceof Error ? e.message : String(e);
-    out.err(`${prog}: internal error: ${msg.split('\n')[0]}`);
+    out.err(`${prog}: internal error: ${printable(msg.split('\n')[0])}`);
     process.exitCode = 70;
   });
 }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { InputError, hex } from '../errors.js';
+import { InputError, hex, printable } from '../errors.js';
 import * as C from './constants.js';
 import { applyRelocations } from './relocate.js';
 import { ElfSymbols, decodeString } from './symbols.js';
@@ -572,5 +572,5 @@ function allocate(alloc: (n: number) => Uint8Array, n: number, sec: ElfSection):
 
 /** "section 12 (.debug_info)", for error messages. */
 export function describe(sec: ElfSection): string {
-  return `section ${sec.index} (${sec.name})`;
+  return `section ${sec.index} (${printable(sec.name)})`;
 }

@@ -1,4 +1,5 @@
 import { dedup } from '../btf/dedup.js';
+import { validateBtf } from '../btf/validate.js';
 import { StringTable } from '../btf/strings.js';
 import type { BtfTable } from '../btf/table.js';
 import { DieReader } from '../dwarf/die.js';
@@ -124,5 +125,9 @@ export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const typesBeforeDedup = raw.count;
   const btf = raw.count === 0 ? raw : dedup(raw);
   lap('dedup');
+  // never hand out BTF the kernel would refuse
+  const problem = validateBtf(btf);
+  if (problem) throw new InputError(`the DWARF yields BTF the kernel would reject: [${problem.id}] ${problem.kind}: ${problem.message}`);
+  lap('validate');
   return { btf, littleEndian: elf.littleEndian, stats: { cus, dies, typesBeforeDedup, types: btf.count, timings } };
 }
