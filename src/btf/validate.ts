@@ -21,8 +21,9 @@
  * FUNC was resolved earlier; chains deeper than 32 unresolved types fail), the same order is
  * followed so the verdict matches. Pointers are 8 bytes (64-bit kernels).
  *
- * For split BTF only the split part is checked, with base types taken as already resolved, as
- * the kernel does for module BTF (which it loads itself; BPF_BTF_LOAD takes only full BTF).
+ * For split BTF only the split part is checked, by the same rules, with base types taken as
+ * resolved. (BPF_BTF_LOAD takes only full BTF; the kernel loads module BTF itself and checks it
+ * less: one type at a time and type tags, without the resolve pass.)
  * Not checked: the special-field rules for structs holding bpf_spin_lock, bpf_list_head and
  * similar, which the kernel applies after these checks.
  */

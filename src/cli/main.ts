@@ -93,7 +93,7 @@ runCli('dwarf2btf', async (argv, out) => {
         const t = about(a.file as string, () => loadBtf(a.file as string, base));
         const p = validateBtf(t);
         if (p) {
-          out.err(`${a.file}: [${p.id}] ${p.kind}: ${p.message}`);
+          out.err(`${a.file}: ${p.text}`);
           process.exitCode = 1;
         } else {
           out.write(`${a.file}: ok, ${t.count} types\n`);

@@ -380,16 +380,17 @@ export class ElfFile {
   /**
    * The contents of a section (by name, e.g. '.debug_info'; falls back to the legacy '.zdebug_info'),
    * decompressed and, in an ET_REL file, with its relocations applied. ET_EXEC/ET_DYN files are
-   * already linked: their relocation sections, if any, are ignored.
+   * already linked: their relocation sections, if any, are ignored. With `layout`, symbols in
+   * allocated sections of an ET_REL file get the addresses of relLayout() (pahole's view).
    */
-  debugSection(name: string): Uint8Array | undefined {
+  debugSection(name: string, layout = false): Uint8Array | undefined {
     let sec = this.section(name);
     if (!sec && name.startsWith('.debug_')) sec = this.section('.zdebug_' + name.slice(7));
-    return sec && this.relocatedData(sec);
+    return sec && this.relocatedData(sec, layout);
   }
 
   /** sectionData() with the section's relocations applied when the file is ET_REL. */
-  relocatedData(sec: ElfSection): Uint8Array {
+  relocatedData(sec: ElfSection, layout = false): Uint8Array {
     const relocs = this.type === C.ET_REL ? this.relocationSections(sec) : [];
     let { data, shared } = this.readSection(sec, this.alloc);
     if (relocs.length === 0) return data;
@@ -412,7 +413,7 @@ export class ElfFile {
       applyRelocations({
         machine: this.machine, is64: this.is64, littleEndian: this.littleEndian,
         data, addr, what: describe(sec), rel: relData, rela, relWhat: describe(rs), syms,
-        sectionAddr: (sec.flags & C.SHF_ALLOC) === 0 ? this.relLayout() : null,
+        sectionAddr: layout && (sec.flags & C.SHF_ALLOC) === 0 ? this.relLayout() : null,
       });
     }
     return data;

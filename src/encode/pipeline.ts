@@ -68,7 +68,8 @@ export function cuOptions(f: Features, langExclude: string[] = []): CuEncodeOpti
 
 /** Reads the DWARF sections an encode needs (decompressed, relocated for ET_REL). */
 export function readDwarfSections(elf: ElfFile): DwarfSections {
-  const info = elf.debugSection('.debug_info');
+  // relocatable files: addresses as pahole sees them, distinct per section (see ElfFile.relLayout)
+  const info = elf.debugSection('.debug_info', true);
   if (!info || info.length === 0) throw new InputError('no DWARF debug info (.debug_info) to encode');
   const abbrev = elf.debugSection('.debug_abbrev');
   if (!abbrev) throw new InputError('.debug_info without .debug_abbrev');
@@ -78,7 +79,7 @@ export function readDwarfSections(elf: ElfFile): DwarfSections {
     str: elf.debugSection('.debug_str'),
     lineStr: elf.debugSection('.debug_line_str'),
     strOffsets: elf.debugSection('.debug_str_offsets'),
-    addr: elf.debugSection('.debug_addr'),
+    addr: elf.debugSection('.debug_addr', true),
     littleEndian: elf.littleEndian,
   };
 }

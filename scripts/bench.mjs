@@ -1,0 +1,76 @@
+// `npm run bench -- FILE [--runs N] [--jobs LIST] [--pahole PATH] [--pahole-args "..."]`
+//
+// Times `dwarf2btf encode` and pahole's BTF encoder on the same file, alternating the two so
+// that machine noise hits both alike, and prints medians, peak RSS and the ratios. A benchmark,
+// not a test: nothing here asserts. Each run's wall time and peak RSS come from a small python3
+// wrapper (getrusage of the child), which every machine here has.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  if (i < 0) return def;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const runs = Number(opt('--runs', '5'));
+const jobs = String(opt('--jobs', '1')).split(',').map(Number);
+const paholeBin = opt('--pahole', 'pahole');
+const paholeArgs = opt('--pahole-args', '--btf_gen_floats').split(' ').filter(Boolean);
+const features = opt('--btf_features', 'default');
+const file = args[0];
+if (!file) {
+  console.error('usage: npm run bench -- FILE [--runs N] [--jobs 1,2] [--pahole PATH] [--pahole-args "--btf_gen_floats"]');
+  process.exit(2);
+}
+
+const MEASURE = `
+import resource, subprocess, sys, time
+t = time.monotonic()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.monotonic() - t
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write(r.stderr.decode(errors="replace")[-2000:])
+print(f"{r.returncode} {wall:.3f} {rss}")
+`;
+
+function measure(cmd) {
+  const r = spawnSync('python3', ['-c', MEASURE, ...cmd], { encoding: 'utf8' });
+  const [code, wall, rss] = r.stdout.trim().split(' ');
+  if (code !== '0') throw new Error(`${cmd.join(' ')} failed (${code}): ${r.stderr.trim().split('\n').pop()}`);
+  return { wall: Number(wall), rssMiB: Number(rss) / 1024 };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwarf2btf-bench-'));
+const ours = (j) => [process.execPath, path.join(root, 'dist/src/cli/main.js'), 'encode', `--btf_features=${features}`, '-j', String(j), '--quiet', '-o', path.join(tmp, 'ours.btf'), file];
+const havePahole = spawnSync(paholeBin, ['--version']).status === 0;
+const paholeVersion = havePahole ? spawnSync(paholeBin, ['--version'], { encoding: 'utf8' }).stdout.trim() : null;
+const theirs = (j) => [paholeBin, '-J', ...paholeArgs, ...(j > 1 ? [`-j${j}`] : []), `--btf_encode_detached=${path.join(tmp, 'pahole.btf')}`, file];
+
+const results = new Map();
+const add = (k, m) => { if (!results.has(k)) results.set(k, []); results.get(k).push(m); };
+for (let i = 0; i < runs; i++) {
+  for (const j of jobs) {
+    add(`dwarf2btf -j${j}`, measure(ours(j)));
+    if (havePahole) add(`pahole -j${j}`, measure(theirs(j)));
+  }
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const rows = [...results].map(([k, ms]) => ({ k, wall: median(ms.map((m) => m.wall)), rss: Math.max(...ms.map((m) => m.rssMiB)) }));
+console.log(`${path.basename(file)}: ${runs} alternating runs, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs${paholeVersion ? `, pahole ${paholeVersion}` : ', pahole not installed'}`);
+console.log('| tool | median wall (s) | peak RSS (MiB) |');
+console.log('|---|---|---|');
+for (const r of rows) console.log(`| ${r.k} | ${r.wall.toFixed(2)} | ${r.rss.toFixed(0)} |`);
+for (const j of jobs) {
+  const a = rows.find((r) => r.k === `dwarf2btf -j${j}`);
+  const b = rows.find((r) => r.k === `pahole -j${j}`);
+  if (a && b) console.log(`ratio dwarf2btf/pahole at -j${j}: wall ${(a.wall / b.wall).toFixed(2)}x, RSS ${(a.rss / b.rss).toFixed(2)}x`);
+}
