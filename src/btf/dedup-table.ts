@@ -36,12 +36,24 @@ export class CandidateTable {
     return Math.imul(key, 0x9e3779b1) >>> (32 - bits);
   }
 
+  /** An independent copy. */
+  clone(): CandidateTable {
+    const c = new CandidateTable(0);
+    c.keys = this.keys.slice();
+    c.vals = this.vals.slice();
+    c.nexts = this.nexts.slice();
+    c.buckets = this.buckets.slice();
+    c.bits = this.bits;
+    c.size = this.size;
+    return c;
+  }
+
   /** Appends `val` under `key` (duplicates allowed). */
   add(key: number, val: number): void {
     const cap = this.buckets.length;
     // libbpf: grow when empty or when (size + 1) * 4 / 3 (integer division) exceeds the capacity
     if (cap === 0 || Math.floor((this.size + 1) * 4 / 3) > cap) this.grow();
-    if (this.size === this.keys.length) this.growPool();
+    if (this.size >= this.keys.length) this.growPool();
     const e = this.size++;
     this.keys[e] = key;
     this.vals[e] = val;
@@ -51,7 +63,7 @@ export class CandidateTable {
   }
 
   private growPool(): void {
-    const n = this.keys.length * 2;
+    const n = Math.max(16, this.keys.length * 2);
     const k = new Int32Array(n); k.set(this.keys); this.keys = k;
     const v = new Int32Array(n); v.set(this.vals); this.vals = v;
     const x = new Int32Array(n); x.set(this.nexts); this.nexts = x;

@@ -15,8 +15,9 @@
  *     depth-first walk of both graphs (isEquiv) records in `hypot` which candidate-graph type each
  *     canonical-graph type would correspond to; a contradiction means "different". A FWD is allowed
  *     to match a STRUCT/UNION of the same name and kind. When the graphs are equivalent, the
- *     hypothetical mapping is partly made permanent (FWD -> struct resolutions, and structs met on
- *     the way), which saves work later.
+ *     hypothetical mapping is partly made permanent: FWD -> struct resolutions, and structs met on
+ *     the way (libbpf calls the latter a speed-up, but it can change which type ends up canonical,
+ *     so it is reproduced exactly).
  *  4. forward declarations not resolved in pass 3 resolve to the struct/union of the same name, if
  *     exactly one canonical struct/union has that name.
  *  5. reference types (PTR, TYPEDEF, qualifiers, ARRAY, FUNC, FUNC_PROTO, DECL_TAG, TYPE_TAG):
@@ -26,13 +27,19 @@
  *     startId; every type id is rewritten through the canonical map.
  *
  *  Split BTF: the base is already deduplicated and never changes; its types are canonical and
- *  indexed up front, so split types can map onto them and only the rest is emitted.
+ *  indexed up front, so split types can map onto them and only the rest is emitted. (A base FWD
+ *  or forward-declared enum can still be completed by a split type: references to it from split
+ *  types are then redirected to the split type.)
  *
- * Differences from newer libbpf (>= 1.2), deliberately not reproduced because pahole 1.24 uses 1.1:
- *  - newer versions treat two structs as equivalent when they are identical after resolving
- *    already-canonical member types (btf_dedup_identical_types rather than identical_arrays /
- *    identical_structs comparing raw ids), and
- *  - newer versions compare "void" specially in is_equiv and handle a few more kinds.
+ * libbpf 1.1 already has the leftover-FWD pass (4), enum/enum64 forward-declaration merging and
+ * the identical-array/identical-struct exceptions of isEquiv; it skips the string pass for BTF
+ * built from scratch. Later libbpf changes results in ways deliberately NOT reproduced here:
+ *  - 1.6: isEquiv's exceptions become a general depth-limited "identical types" comparison (also
+ *    covering pointers, qualifiers, typedefs, func protos) instead of identical arrays/structs;
+ *  - 1.7: TYPEDEFs are deduplicated in the struct pass (hashed by name, for recursive typedefs),
+ *    and later typedefs that equal a base typedef are merged into it.
+ * libbpf's hash values are not reproduced (ours are 32-bit); only the order in which candidates
+ * are tried matters, and that is reproduced (see dedup-table.ts).
  */
 import { InputError } from '../errors.js';
 import { CandidateTable } from './dedup-table.js';
@@ -93,6 +100,24 @@ function isRefKind(kind: number): boolean {
   }
 }
 
+/**
+ * What dedup derives from a base alone (its words laid out as dedup reads them, and the candidate
+ * index after indexing every base type), kept per base table so that deduplicating many split
+ * tables over one base (kernel modules over vmlinux) does not redo it each time. Dropped with the
+ * base; ignored if the base has grown since (a base is not expected to be edited in place).
+ */
+interface BaseState {
+  count: number; nWords: number; startId: number;
+  words: Uint32Array; off: Uint32Array;
+  table: CandidateTable; enumFwdNames: Set<number>; enumsByContent: Map<number, number[]>;
+}
+const baseStates = new WeakMap<BtfTable, BaseState>();
+
+function validBaseState(base: BtfTable): BaseState | null {
+  const s = baseStates.get(base);
+  return s && s.count === base.count && s.nWords === base.nWords && s.startId === base.startId ? s : null;
+}
+
 /** Deduplicates `t` (base or split BTF); returns a new table over the same base. */
 export function dedup(t: BtfTable, opts: DedupOptions = {}): BtfTable {
   return new Deduper(t).run(opts.strings ?? 'auto');
@@ -113,20 +138,39 @@ class Deduper {
   private hypotCnt = 0;
   /** Set by isEquiv when equivalence would need a base FWD resolved (base BTF can't change). */
   private adjustCanon = false;
-  private readonly table = new CandidateTable(1 << 12);
+  private readonly table: CandidateTable;
+  /**
+   * Enum fast path. Enums are indexed by name only (so that a forward-declared enum finds the full
+   * one), which makes every anonymous enum a candidate for every other: quadratic on real inputs.
+   * These side indexes give the same answer directly: names that have a forward-declared enum in
+   * the table (those take the slow path), and table enums by full content.
+   */
+  private readonly enumFwdNames: Set<number>;
+  private readonly enumsByContent: Map<number, number[]>;
+  /** Whether the base's part of the state above came from the cache (see BaseState). */
+  private readonly baseCached: boolean;
+  /** Number of words of W before t's own types (void and the base chain's). */
+  private readonly baseWords: number = 3;
   private stack = new Int32Array(1024);
 
   constructor(readonly t: BtfTable) {
     this.startId = t.startId;
     this.endId = t.startId + t.count;
+    const cached = t.base ? validBaseState(t.base) : null;
     const levels: BtfTable[] = [];
-    for (let b: BtfTable | null = t; b; b = b.base) levels.unshift(b);
-    let total = 3;
+    for (let b: BtfTable | null = t; b && !(cached && b === t.base); b = b.base) levels.unshift(b);
+    let total = cached ? cached.words.length : 3;
     for (const l of levels) total += l.nWords;
     const W = new Uint32Array(total);
     const off = new Uint32Array(this.endId);
     let at = 3;
+    if (cached) {
+      W.set(cached.words);
+      off.set(cached.off);
+      at = cached.words.length;
+    }
     for (const l of levels) {
+      if (l === t) this.baseWords = at;
       W.set(l.words.subarray(0, l.nWords), at);
       for (let i = 0; i < l.count; i++) off[l.startId + i] = at + l.offs[i];
       at += l.nWords;
@@ -135,6 +179,11 @@ class Deduper {
     this.off = off;
     this.map = new Int32Array(this.endId);
     this.hypot = new Int32Array(this.endId).fill(UNPROCESSED);
+    this.baseCached = cached !== null;
+    this.table = cached ? cached.table.clone() : new CandidateTable(1 << 12);
+    this.enumFwdNames = new Set(cached?.enumFwdNames);
+    this.enumsByContent = new Map();
+    if (cached) for (const [h, l] of cached.enumsByContent) this.enumsByContent.set(h, l.slice());
   }
 
   run(strings: 'auto' | 'keep' | 'dedup'): BtfTable {
@@ -195,11 +244,23 @@ class Deduper {
   private init(): void {
     const map = this.map;
     map[0] = 0;
-    for (let id = 1; id < this.startId; id++) {
-      map[id] = id;
-      const k = this.kind(id);
-      if (k === VAR || k === DATASEC) continue;
-      this.table.add(this.hashOf(id, k), id);
+    for (let id = 1; id < this.startId; id++) map[id] = id;
+    if (!this.baseCached && this.t.base) {
+      for (let id = 1; id < this.startId; id++) {
+        const k = this.kind(id);
+        if (k === VAR || k === DATASEC) continue;
+        this.table.add(this.hashOf(id, k), id);
+        if (k === ENUM || k === ENUM64) this.indexEnum(id);
+      }
+      const base = this.t.base;
+      const enumsByContent = new Map<number, number[]>();
+      for (const [h, l] of this.enumsByContent) enumsByContent.set(h, l.slice());
+      baseStates.set(base, {
+        count: base.count, nWords: base.nWords, startId: base.startId,
+        words: this.W.slice(0, this.baseWords),
+        off: this.off.slice(0, this.startId),
+        table: this.table.clone(), enumFwdNames: new Set(this.enumFwdNames), enumsByContent,
+      });
     }
     for (let id = this.startId; id < this.endId; id++) {
       const k = this.kind(id);
@@ -331,7 +392,8 @@ class Deduper {
     const table = this.table;
     let h: number;
     let canon = id;
-    switch (this.kind(id)) {
+    const kind = this.kind(id);
+    switch (kind) {
       case INT:
         h = this.hashIntTag(id);
         for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
@@ -341,6 +403,9 @@ class Deduper {
         break;
       case ENUM: case ENUM64:
         h = this.hashEnum(id);
+        canon = this.findEnumFast(id);
+        if (canon >= 0) break;
+        canon = id;
         for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
           const c = table.value(e);
           if (this.equalEnum(id, c)) { canon = c; break; }
@@ -363,7 +428,46 @@ class Deduper {
         return;
     }
     this.map[id] = canon;
-    if (canon === id) table.add(h, id);
+    if (canon === id) {
+      table.add(h, id);
+      if (kind === ENUM || kind === ENUM64) this.indexEnum(id);
+    }
+  }
+
+  private enumContentHash(id: number): number {
+    const W = this.W, o = this.off[id], info = W[o + 1];
+    const n = 3 + (info & 0xffff) * (((info >>> 24) & 0x1f) === ENUM ? 2 : 3);
+    let h = 0;
+    for (let i = 0; i < n; i++) h = mix(h, W[o + i]);
+    return h;
+  }
+
+  /** Records a table enum in the fast-path indexes. */
+  private indexEnum(id: number): void {
+    if (this.isEnumFwd(id)) this.enumFwdNames.add(this.W[this.off[id]]);
+    const h = this.enumContentHash(id);
+    const l = this.enumsByContent.get(h);
+    if (l) l.push(id);
+    else this.enumsByContent.set(h, [id]);
+  }
+
+  /**
+   * The candidate loop's answer for a full enum whose name has no forward-declared enum in the
+   * table: then only an equal enum can match, and (the table being deduplicated) there is at most
+   * one, wherever it sits in the candidate order. Returns id itself if none, -1 to take the slow
+   * path (a forward declaration involved, or several equal candidates).
+   */
+  private findEnumFast(id: number): number {
+    if (this.isEnumFwd(id) || this.enumFwdNames.has(this.W[this.off[id]])) return -1;
+    const l = this.enumsByContent.get(this.enumContentHash(id));
+    if (!l) return id;
+    let found = id;
+    for (let i = 0; i < l.length; i++) {
+      if (!this.equalEnum(id, l[i])) continue;
+      if (found !== id) return -1;
+      found = l[i];
+    }
+    return found;
   }
 
   // ---- pass 3: structs and unions ----

@@ -39,6 +39,12 @@ export class BtfTable {
     return this.startId + this.count;
   }
 
+  /** Empties the table for reuse, keeping its buffers (string table untouched). */
+  reset(): void {
+    this.count = 0;
+    this.nWords = 0;
+  }
+
   // ---- building ----
 
   private growWords(n: number): void {

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { diffBtf } from '../btf/diff.js';
 import { dumpBtf } from '../btf/dump.js';
 import { validateBtf } from '../btf/validate.js';
 import { setSections, writeFileAtomic } from '../elf/writer.js';
@@ -65,7 +66,7 @@ runCli('dwarf2btf', async (argv, out) => {
         }
         if (a.stats) {
           const s = res.stats;
-          const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s`).join(', ');
+          const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s (RSS ${s.rss[k]} MiB)`).join(', ');
           out.err(`${path.basename(file)}: ${s.cus} CUs, ${s.dies} DIEs, ${s.typesBeforeDedup} types before dedup, ${s.types} after; ${t}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
         }
       },
@@ -100,7 +101,36 @@ runCli('dwarf2btf', async (argv, out) => {
         }
       },
     )
-    .demandCommand(1, 'name a command: encode, dump or check')
+    .command(
+      'diff <a> <b>',
+      'Compare two BTFs type by type, independent of type ids; exit 1 if they differ',
+      (y) => y
+        .positional('a', { type: 'string', demandOption: true })
+        .positional('b', { type: 'string', demandOption: true })
+        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for both (split BTF)' })
+        .option('data', { type: 'boolean', describe: 'compare data types only (no FUNC, VAR, DATASEC, DECL_TAG, nor prototypes only functions use)' })
+        .option('max', { type: 'number', default: 20, describe: 'differences to list per side' }),
+      (a) => {
+        const base = a.base ? about(a.base, () => loadBtf(a.base as string)) : null;
+        const ta = about(a.a as string, () => loadBtf(a.a as string, base));
+        const tb = about(a.b as string, () => loadBtf(a.b as string, base));
+        const d = diffBtf(ta, tb, !!a.data);
+        const what = a.data ? 'data types' : 'types';
+        out.write(`${a.a}: ${d.countA} ${what}; ${a.b}: ${d.countB} ${what}; ${d.common} in common\n`);
+        const list = (m: Map<string, number>, side: string): void => {
+          let n = 0;
+          for (const [k, c] of m) {
+            if (n++ >= (a.max as number)) { out.write(`  ... ${m.size - (a.max as number)} more only in ${side}\n`); break; }
+            out.write(`  only in ${side}${c > 1 ? ` (x${c})` : ''}: ${k}\n`);
+          }
+        };
+        list(d.onlyA, a.a as string);
+        list(d.onlyB, a.b as string);
+        if (d.onlyA.size || d.onlyB.size) process.exitCode = 1;
+        else out.write('same types\n');
+      },
+    )
+    .demandCommand(1, 'name a command: encode, dump, check or diff')
     .strict()
     .help()
     .version(false)

@@ -16,13 +16,17 @@ const TWO32 = 2 ** 32;
  * absolute, strings are resolved lazily through a per-reader cache.
  */
 export class DieReader {
-  readonly info: Uint8Array;
-  private readonly dv: DataView;
+  /**
+   * The bytes of .debug_info being read: the whole section, or just the current unit when the
+   * caller streams units (setUnit with a window). `base` is the section offset of info[0].
+   */
+  info: Uint8Array;
+  base = 0;
+  private dv: DataView;
   readonly le: boolean;
   private readonly sec: DwarfSections;
   private readonly abbrevs: AbbrevCache;
   private strCache = new Map<number, string>();
-  private infoStrCache = new Map<number, string>();
   private lineStrCache = new Map<number, string>();
 
   // current unit
@@ -78,8 +82,22 @@ export class DieReader {
     return this.table.hasAnnotations;
   }
 
-  /** Makes `u` the current unit and reads its base attributes (str_offsets_base, addr_base). */
-  setUnit(u: UnitHeader): void {
+  /**
+   * Makes `u` the current unit and reads its base attributes (str_offsets_base, addr_base).
+   * `window`, when given, holds the unit's bytes [u.offset, u.end) (streaming: the whole
+   * section need not be in memory).
+   */
+  setUnit(u: UnitHeader, window?: Uint8Array): void {
+    if (window) {
+      if (window.length < u.end - u.offset) this.fail(`unit window too short`, u.offset);
+      this.info = window;
+      this.base = u.offset;
+      this.dv = new DataView(window.buffer, window.byteOffset, window.byteLength);
+    } else if (this.base !== 0 || this.info !== this.sec.info) {
+      this.info = this.sec.info;
+      this.base = 0;
+      this.dv = new DataView(this.info.buffer, this.info.byteOffset, this.info.byteLength);
+    }
     this.unit = u;
     this.table = this.abbrevs.get(u.abbrevOffset);
     this.table.prepare(u.offsetSize, u.addressSize, u.version);
@@ -94,8 +112,13 @@ export class DieReader {
     }
   }
 
-  private fail(msg: string, at = this.p): never {
+  private fail(msg: string, at = this.p + this.base): never {
     throw new InputError(`.debug_info: ${msg} at ${hex(at)}`);
+  }
+
+  /** The byte at section offset `pos`. */
+  byteAt(pos: number): number {
+    return this.info[pos - this.base];
   }
 
   private uleb(): number {
@@ -188,10 +211,10 @@ export class DieReader {
     const u = this.unit;
     if (off < u.dieOffset || off >= u.end) this.fail(`DIE offset ${hex(off)} outside its unit [${hex(u.offset)}, ${hex(u.end)})`, off);
     this.off = off;
-    this.p = off;
+    this.p = off - this.base;
     const code = this.uleb();
     if (code === 0) {
-      this.next = this.p;
+      this.next = this.p + this.base;
       this.tag = 0;
       this.n = 0;
       this.hasChildren = false;
@@ -215,8 +238,9 @@ export class DieReader {
       if (at < 256 && this.slotGen[at] !== gen) { this.slot[at] = i; this.slotGen[at] = gen; }
       this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
     }
-    if (this.p > u.end) this.fail(`DIE runs past the end of its unit`, off);
-    this.next = this.p;
+    const next = this.p + this.base;
+    if (next > u.end) this.fail(`DIE runs past the end of its unit`, off);
+    this.next = next;
     return true;
   }
 
@@ -225,15 +249,15 @@ export class DieReader {
     const u = this.unit;
     if (off < u.dieOffset || off >= u.end) this.fail(`DIE offset ${hex(off)} outside its unit [${hex(u.offset)}, ${hex(u.end)})`, off);
     this.off = off;
-    this.p = off;
+    this.p = off - this.base;
     const code = this.uleb();
     if (code === 0) {
       this.tag = 0;
       this.hasChildren = false;
       this.n = 0;
       this.gen++;
-      this.next = this.p;
-      return this.p;
+      this.next = this.p + this.base;
+      return this.next;
     }
     const t = this.table;
     const idx = code < t.byCode.length ? t.byCode[code] : -1;
@@ -249,9 +273,10 @@ export class DieReader {
       const s = t.attrStart[idx], e = s + t.attrCount[idx];
       for (let j = s; j < e; j++) this.skipValue(t.attrForm[j]);
     }
-    if (this.p > u.end) this.fail(`DIE runs past the end of its unit`, off);
-    this.next = this.p;
-    return this.p;
+    const next = this.p + this.base;
+    if (next > u.end) this.fail(`DIE runs past the end of its unit`, off);
+    this.next = next;
+    return next;
   }
 
   /**
@@ -314,7 +339,7 @@ export class DieReader {
       case Form.ref8:
         this.u64(p); this.lo[i] = this.unit.offset + this.vhi * TWO32 + this.vlo; this.p = p + 8; return;
       case Form.data16:
-        this.lo[i] = p; this.len[i] = 16; this.p = p + 16; return;
+        this.lo[i] = p + this.base; this.len[i] = 16; this.p = p + 16; return;
       case Form.sdata:
         this.sleb64(); this.lo[i] = this.vlo; this.hi[i] = this.vhi; return;
       case Form.udata:
@@ -344,7 +369,7 @@ export class DieReader {
         return;
       }
       case Form.string: {
-        this.lo[i] = p;
+        this.lo[i] = p + this.base;
         while (p < d.length && d[p] !== 0) p++;
         if (p >= d.length) this.fail('unterminated string');
         this.p = p + 1;
@@ -371,8 +396,8 @@ export class DieReader {
   }
 
   private blockValue(i: number, n: number, at: number): void {
-    if (at + n > this.unit.end) this.fail('block runs past the end of its unit', at);
-    this.lo[i] = at;
+    if (at + this.base + n > this.unit.end) this.fail('block runs past the end of its unit', at + this.base);
+    this.lo[i] = at + this.base;
     this.len[i] = n;
     this.p = at + n;
   }
@@ -468,7 +493,7 @@ export class DieReader {
     switch (this.form[i]) {
       case Form.strp: return this.strFrom(this.sec.str, this.lo[i], this.strCache, '.debug_str');
       case Form.line_strp: return this.strFrom(this.sec.lineStr, this.lo[i], this.lineStrCache, '.debug_line_str');
-      case Form.string: return this.strFrom(this.info, this.lo[i], this.infoStrCache, '.debug_info');
+      case Form.string: return this.strFrom(this.info, this.lo[i] - this.base, null, '.debug_info');
       case Form.strx: case Form.strx1: case Form.strx2: case Form.strx3: case Form.strx4: case Form.GNU_str_index:
         return this.strFrom(this.sec.str, this.strIndex(this.lo[i]), this.strCache, '.debug_str');
       default: return null;
@@ -493,7 +518,7 @@ export class DieReader {
     switch (this.form[i]) {
       case Form.strp: this.strSec = this.sec.str; return this.lo[i];
       case Form.line_strp: this.strSec = this.sec.lineStr; return this.lo[i];
-      case Form.string: this.strSec = this.info; return this.lo[i];
+      case Form.string: this.strSec = this.info; return this.lo[i] - this.base;
       case Form.strx: case Form.strx1: case Form.strx2: case Form.strx3: case Form.strx4: case Form.GNU_str_index:
         this.strSec = this.sec.str;
         return this.strIndex(this.lo[i]);
@@ -520,8 +545,8 @@ export class DieReader {
     return size === 4 ? dv.getUint32(at, this.le) : dv.getUint32(at + (this.le ? 0 : 4), this.le) + dv.getUint32(at + (this.le ? 4 : 0), this.le) * TWO32;
   }
 
-  private strFrom(sec: Uint8Array | undefined, off: number, cache: Map<number, string>, what: string): string {
-    const hit = cache.get(off);
+  private strFrom(sec: Uint8Array | undefined, off: number, cache: Map<number, string> | null, what: string): string {
+    const hit = cache?.get(off);
     if (hit !== undefined) return hit;
     if (!sec || off >= sec.length) this.fail(`string offset ${hex(off)} outside ${what}`);
     let e = off;
@@ -537,7 +562,7 @@ export class DieReader {
     } else {
       s = Buffer.from(sec.buffer, sec.byteOffset + off, e - off).toString('utf8');
     }
-    cache.set(off, s);
+    cache?.set(off, s);
     return s;
   }
 
@@ -570,15 +595,16 @@ export class DieReader {
 
   /** Reads a ULEB128 at `p` of .debug_info (for expression operands); returns [value, next]. */
   ulebAt(p: number): number {
-    this.p = p;
+    this.p = p - this.base;
     return this.uleb();
   }
   /** Position after the last ulebAt. */
   get pos(): number {
-    return this.p;
+    return this.p + this.base;
   }
   /** Reads a 64-bit address at `p` into out (current unit's address size). */
-  readAddr(p: number, out: { lo: number; hi: number }): void {
+  readAddr(pos: number, out: { lo: number; hi: number }): void {
+    const p = pos - this.base;
     if (this.unit.addressSize === 8) { this.u64(p); out.lo = this.vlo; out.hi = this.vhi; }
     else { out.lo = this.unit.addressSize === 4 ? this.u32(p) : this.u16(p); out.hi = 0; }
   }

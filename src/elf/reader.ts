@@ -337,11 +337,11 @@ export class ElfFile {
   }
 
   /** Raw bytes of the file (a fresh array for files, possibly a view for fromBytes()). */
-  readBytes(offset: number, length: number): Uint8Array {
+  readBytes(offset: number, length: number, into?: Uint8Array): Uint8Array {
     if (!(offset >= 0 && length >= 0 && offset + length <= this.fileSize)) {
       throw new InputError(`read of ${hex(length)} bytes at offset ${hex(offset)} is past the end of the file (size ${hex(this.fileSize)})`);
     }
-    return this.src.read(offset, length);
+    return this.src.read(offset, length, into);
   }
 
   /** The program headers (read on first use). */

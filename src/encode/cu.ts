@@ -107,10 +107,20 @@ export class CuEncoder {
   /** String-table offset + 1 by .debug_str offset (0: not interned yet). */
   private strpMap: Int32Array;
 
-  constructor(reader: DieReader, opts: CuEncodeOptions, strings?: StringTable) {
+  /** Tables reused for every fragment when the caller consumes each fragment before the next. */
+  private scratch: { types: BtfTable; protos: BtfTable } | null = null;
+
+  /**
+   * `reuse`: fragments share two tables that the next encode() overwrites (for a caller that
+   * copies each fragment out before encoding the next unit: less garbage, less memory).
+   */
+  constructor(reader: DieReader, opts: CuEncodeOptions, strings?: StringTable, reuse = false) {
     this.r = reader;
     this.opts = opts;
     this.strings = strings ?? new StringTable();
+    if (reuse) {
+      this.scratch = { types: new BtfTable(null, this.strings, 1 << 16, 1 << 12), protos: new BtfTable(null, this.strings, 1 << 12, 1 << 8) };
+    }
     this.strpMap = new Int32Array(reader.strSize + 1);
   }
 
@@ -143,9 +153,9 @@ export class CuEncoder {
   }
 
   /** Encodes the unit; returns null when the unit is skipped (not a compile unit, excluded language). */
-  encode(u: UnitHeader): CuFragment | null {
+  encode(u: UnitHeader, window?: Uint8Array): CuFragment | null {
     const r = this.r;
-    r.setUnit(u);
+    r.setUnit(u, window);
     if (!r.read(u.dieOffset)) return null;
     const cuTag = r.tag;
     if (cuTag !== Tag.compile_unit && cuTag !== Tag.type_unit) return null;
@@ -159,8 +169,16 @@ export class CuEncoder {
     this.begin(u);
     if (hasChildren) this.collectChildren(first, Ctx.UNIT);
 
-    const types = new BtfTable(null, this.strings, 4096, 1024);
-    const protos = new BtfTable(null, this.strings, 256, 64);
+    let types: BtfTable, protos: BtfTable;
+    if (this.scratch) {
+      types = this.scratch.types;
+      protos = this.scratch.protos;
+      types.reset();
+      protos.reset();
+    } else {
+      types = new BtfTable(null, this.strings, 4096, 1024);
+      protos = new BtfTable(null, this.strings, 256, 64);
+    }
     const frag: CuFragment = {
       offset: u.offset, name: this.cuName, language, producer, types, nTypes: this.nEntries - 1,
       intId: 0, hasArrays: false, fallbackInt: false, protos, funcs: [], vars: [], dies: this.dieCount,
@@ -593,7 +611,7 @@ export class CuEncoder {
     const f = r.form[i];
     if (f === Form.exprloc || f === Form.block || f === Form.block1 || f === Form.block2 || f === Form.block4) {
       const p = r.lo[i];
-      if (r.len[i] > 0 && (r.info[p] === Op.plus_uconst || r.info[p] === Op.constu)) return r.ulebAt(p + 1);
+      if (r.len[i] > 0 && (r.byteAt(p) === Op.plus_uconst || r.byteAt(p) === Op.constu)) return r.ulebAt(p + 1);
       this.fail('unsupported member location expression', r.off);
     }
     return r.hi[i] * 2 ** 32 + r.lo[i];
@@ -886,7 +904,7 @@ export class CuEncoder {
         if (f === Form.exprloc || f === Form.block1 || f === Form.block || f === Form.block2 || f === Form.block4) {
           const p = r.lo[li];
           if (r.len[li] > 0) {
-            const op = r.info[p];
+            const op = r.byteAt(p);
             if (op === Op.addr) {
               r.readAddr(p + 1, this.addr);
               global = true;

@@ -4,7 +4,8 @@ import { StringTable } from '../btf/strings.js';
 import type { BtfTable } from '../btf/table.js';
 import { DieReader } from '../dwarf/die.js';
 import type { DwarfSections } from '../dwarf/sections.js';
-import { readUnits } from '../dwarf/unit.js';
+import { readUnits, scanUnits, type UnitHeader } from '../dwarf/unit.js';
+import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
 import { InputError } from '../errors.js';
 import { Assembler } from './assemble.js';
@@ -30,6 +31,8 @@ export interface EncodeStats {
   typesBeforeDedup: number;
   types: number;
   timings: Record<string, number>;
+  /** Resident set size (MiB) at the end of each phase. */
+  rss: Record<string, number>;
 }
 
 export interface EncodeResult {
@@ -66,11 +69,45 @@ export function cuOptions(f: Features, langExclude: string[] = []): CuEncodeOpti
   };
 }
 
+/** The DWARF of a file: its sections, its units, and the bytes of a unit when streamed. */
+export interface DwarfInput {
+  sec: DwarfSections;
+  units: UnitHeader[];
+  /** The bytes of unit `u` when .debug_info is read unit by unit (else null: it is in sec.info). */
+  window: ((u: UnitHeader) => Uint8Array) | null;
+}
+
+/**
+ * Opens the DWARF of `elf`. A linked file's uncompressed .debug_info (a vmlinux: ~160 MB) is not
+ * read whole: units are read one at a time into a reused buffer, so memory holds one unit.
+ */
+export function openDwarf(elf: ElfFile): DwarfInput {
+  const infoSec = elf.section('.debug_info');
+  const stream = infoSec !== undefined && elf.type !== ET_REL && (infoSec.flags & SHF_COMPRESSED) === 0 &&
+    infoSec.type !== SHT_NOBITS && infoSec.size > 0;
+  if (!stream) {
+    const sec = readDwarfSections(elf);
+    return { sec, units: readUnits(sec.info, sec.littleEndian), window: null };
+  }
+  const sec = readDwarfSections(elf, false);
+  const base = infoSec.offset;
+  if (base + infoSec.size > elf.fileSize) throw new InputError(`.debug_info extends past the end of the file`);
+  const head = new Uint8Array(48);
+  const units = scanUnits((off, n) => elf.readBytes(base + off, n, head.subarray(0, n)), infoSec.size, elf.littleEndian);
+  let buf = new Uint8Array(1 << 20);
+  const window = (u: UnitHeader): Uint8Array => {
+    const n = u.end - u.offset;
+    if (buf.length < n) buf = new Uint8Array(Math.max(n, buf.length * 2));
+    return elf.readBytes(base + u.offset, n, buf.subarray(0, n));
+  };
+  return { sec, units, window };
+}
+
 /** Reads the DWARF sections an encode needs (decompressed, relocated for ET_REL). */
-export function readDwarfSections(elf: ElfFile): DwarfSections {
+export function readDwarfSections(elf: ElfFile, withInfo = true): DwarfSections {
   // relocatable files: addresses as pahole sees them, distinct per section (see ElfFile.relLayout)
-  const info = elf.debugSection('.debug_info', true);
-  if (!info || info.length === 0) throw new InputError('no DWARF debug info (.debug_info) to encode');
+  const info = withInfo ? elf.debugSection('.debug_info', true) : new Uint8Array(0);
+  if (!info || (withInfo && info.length === 0)) throw new InputError('no DWARF debug info (.debug_info) to encode');
   const abbrev = elf.debugSection('.debug_abbrev');
   if (!abbrev) throw new InputError('.debug_info without .debug_abbrev');
   return {
@@ -96,26 +133,29 @@ export function encodeFile(path: string, opts: EncodeOptions): EncodeResult {
 
 export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const timings: Record<string, number> = {};
+  const rss: Record<string, number> = {};
   let t0 = performance.now();
   const lap = (name: string): void => {
     const t = performance.now();
     timings[name] = (timings[name] ?? 0) + (t - t0);
+    rss[name] = Math.round(process.memoryUsage.rss() / 1048576);
+    if (process.env.DWARF2BTF_MEM) console.error(name, process.memoryUsage());
     t0 = t;
   };
   const f = opts.features;
-  const sec = readDwarfSections(elf);
+  const dwarf = openDwarf(elf);
+  const { units } = dwarf;
   const funcSyms = functionSymbols(elf);
   const percpu = f.var ? percpuSymbols(elf, f.encode_force) : null;
   lap('read');
-  const units = readUnits(sec.info, sec.littleEndian);
-  const reader = new DieReader(sec);
+  const reader = new DieReader(dwarf.sec);
   const base = opts.base ?? null;
-  const enc = new CuEncoder(reader, cuOptions(f, opts.langExclude), new StringTable(0, 1 << 20));
+  const enc = new CuEncoder(reader, cuOptions(f, opts.langExclude), new StringTable(0, 1 << 20), true);
   const asm = new Assembler(base, funcSyms, percpu, { vars: f.var, force: f.encode_force, verbose: !!opts.verbose, log: opts.log });
   let cus = 0;
   let dies = 0;
   for (const u of units) {
-    const frag = enc.encode(u);
+    const frag = enc.encode(u, dwarf.window?.(u));
     if (!frag) continue;
     cus++;
     dies += frag.dies;
@@ -130,5 +170,5 @@ export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const problem = validateBtf(btf);
   if (problem) throw new InputError(`the DWARF yields BTF the kernel would reject: [${problem.id}] ${problem.kind}: ${problem.message}`);
   lap('validate');
-  return { btf, littleEndian: elf.littleEndian, stats: { cus, dies, typesBeforeDedup, types: btf.count, timings } };
+  return { btf, littleEndian: elf.littleEndian, stats: { cus, dies, typesBeforeDedup, types: btf.count, timings, rss } };
 }
