@@ -164,7 +164,7 @@ export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const raw = asm.finish();
   lap('encode');
   const typesBeforeDedup = raw.count;
-  const btf = raw.count === 0 ? raw : dedup(raw);
+  const btf = raw.count === 0 ? raw : dedup(raw, { consume: true });
   lap('dedup');
   // never hand out BTF the kernel would refuse
   const problem = validateBtf(btf);
