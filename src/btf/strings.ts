@@ -165,6 +165,19 @@ export class StringTable {
     return this.findBytes(this.scratch, 0, n);
   }
 
+  /**
+   * Appends raw section bytes (whole NUL-terminated strings) without deduplicating them: for a
+   * table that mirrors another one's growth (a worker's strings seen from the main thread).
+   */
+  appendRaw(b: Uint8Array): void {
+    this.grow(b.length);
+    this.bytes.set(b, this.len);
+    this.len += b.length;
+    this.indexed = false;
+    this.slots.fill(0);
+    this.used = 0;
+  }
+
   /** Whether `off` (absolute) lies in this table. */
   owns(off: number): boolean {
     return off >= this.start && off < this.start + this.len;

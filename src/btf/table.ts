@@ -39,6 +39,16 @@ export class BtfTable {
     return this.startId + this.count;
   }
 
+  /** A base table made of existing parts (e.g. received from a worker); the arrays are adopted. */
+  static fromParts(strings: StringTable, words: Uint32Array, nWords: number, offs: Uint32Array, count: number): BtfTable {
+    const t = new BtfTable(null, strings, 4, 4);
+    t.words = words;
+    t.nWords = nWords;
+    t.offs = offs;
+    t.count = count;
+    return t;
+  }
+
   /** Empties the table for reuse, keeping its buffers (string table untouched). */
   reset(): void {
     this.count = 0;

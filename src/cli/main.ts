@@ -8,7 +8,8 @@ import { validateBtf } from '../btf/validate.js';
 import { setSections, writeFileAtomic } from '../elf/writer.js';
 import { InputError } from '../errors.js';
 import { FEATURES, defaultFeatures, noFeatures, parseFeatures, type Features } from '../encode/features.js';
-import { encodeFile } from '../encode/pipeline.js';
+import { encodeFileParallel } from '../encode/pipeline.js';
+import { parseJobs, progressBar } from './progress.js';
 import { loadBtf } from './load.js';
 import { UsageError, runCli } from './run.js';
 
@@ -31,6 +32,16 @@ export function about<T>(file: string, fn: () => T): T {
   }
 }
 
+/** `about` for a promise. */
+export async function aboutAsync<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof InputError && !(e instanceof UsageError)) throw new InputError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
 runCli('dwarf2btf', async (argv, out) => {
   await yargs(hideBin(argv))
     .scriptName('dwarf2btf')
@@ -44,20 +55,24 @@ runCli('dwarf2btf', async (argv, out) => {
         .option('o', { alias: 'output', type: 'string', describe: 'write raw BTF to this file instead of adding .BTF to FILE' })
         .option('btf_base', { type: 'string', describe: 'base BTF (raw, or an ELF with .BTF) for split BTF' })
         .option('lang_exclude', { type: 'string', describe: 'comma-separated languages whose CUs are skipped (e.g. rust)' })
-        .option('j', { alias: 'jobs', type: 'number', describe: 'worker threads (pending: issue 5; encoding is single-threaded for now)' })
+        .option('j', { alias: 'jobs', type: 'string', describe: 'worker threads to encode compile units on (no value or absent: the available CPUs; output is identical for any number)' })
         .option('stats', { type: 'boolean', describe: 'print phase timings and counts on stderr' })
         .option('verbose', { type: 'boolean', describe: 'say what is skipped and why' })
         .option('quiet', { type: 'boolean', describe: 'no progress output' }),
-      (a) => {
+      async (a) => {
         const file = a.file as string;
         const base = a.btf_base ? about(a.btf_base, () => loadBtf(a.btf_base as string)) : null;
-        const res = about(file, () => encodeFile(file, {
+        const jobs = parseJobs(a.j);
+        const bar = progressBar(!!a.quiet);
+        const res = await aboutAsync(file, () => encodeFileParallel(file, {
+          jobs,
+          progress: bar?.update,
           features: features(a.btf_features),
           base,
           langExclude: a.lang_exclude ? a.lang_exclude.split(',').filter(Boolean) : [],
           verbose: a.verbose,
           log: (l) => process.stderr.write(l + '\n'),
-        }));
+        }).finally(() => bar?.stop()));
         const bytes = res.btf.serialize(!res.littleEndian);
         if (a.o) {
           about(a.o, () => writeFileAtomic(a.o as string, bytes));

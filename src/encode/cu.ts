@@ -148,6 +148,11 @@ export class CuEncoder {
     return off;
   }
 
+  /** Name of the unit being (or last) encoded, for messages. */
+  get cuLabel(): string {
+    return this.cuName;
+  }
+
   private fail(msg: string, off: number): never {
     throw new InputError(`CU '${this.cuName}' DIE ${hex(off)}: ${msg}`);
   }
@@ -155,6 +160,7 @@ export class CuEncoder {
   /** Encodes the unit; returns null when the unit is skipped (not a compile unit, excluded language). */
   encode(u: UnitHeader, window?: Uint8Array): CuFragment | null {
     const r = this.r;
+    this.cuName = '';
     r.setUnit(u, window);
     if (!r.read(u.dieOffset)) return null;
     const cuTag = r.tag;

@@ -7,7 +7,8 @@ import type { DwarfSections } from '../dwarf/sections.js';
 import { readUnits, scanUnits, type UnitHeader } from '../dwarf/unit.js';
 import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
-import { InputError } from '../errors.js';
+import { InputError, hex } from '../errors.js';
+import { encodeParallel } from './parallel.js';
 import { Assembler } from './assemble.js';
 import { CuEncoder } from './cu.js';
 import type { Features } from './features.js';
@@ -23,6 +24,10 @@ export interface EncodeOptions {
   langExclude?: string[];
   verbose?: boolean;
   log?: (line: string) => void;
+  /** Worker threads for encodeElfParallel (1: the calling thread). */
+  jobs?: number;
+  /** Called as units are done: (done, total). */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface EncodeStats {
@@ -131,44 +136,116 @@ export function encodeFile(path: string, opts: EncodeOptions): EncodeResult {
   }
 }
 
-export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
-  const timings: Record<string, number> = {};
-  const rss: Record<string, number> = {};
-  let t0 = performance.now();
-  const lap = (name: string): void => {
+/** Timings and RSS per phase, for --stats. */
+class Phases {
+  timings: Record<string, number> = {};
+  rss: Record<string, number> = {};
+  private t0 = performance.now();
+  lap(name: string): void {
     const t = performance.now();
-    timings[name] = (timings[name] ?? 0) + (t - t0);
-    rss[name] = Math.round(process.memoryUsage.rss() / 1048576);
-    if (process.env.DWARF2BTF_MEM) console.error(name, process.memoryUsage());
-    t0 = t;
-  };
+    this.timings[name] = (this.timings[name] ?? 0) + (t - this.t0);
+    this.rss[name] = Math.round(process.memoryUsage.rss() / 1048576);
+    this.t0 = t;
+  }
+}
+
+/** What every encode sets up before the compile units: the DWARF, the symbol tables, the assembler. */
+function prepare(elf: ElfFile, opts: EncodeOptions) {
   const f = opts.features;
   const dwarf = openDwarf(elf);
-  const { units } = dwarf;
   const funcSyms = functionSymbols(elf);
   const percpu = f.var ? percpuSymbols(elf, f.encode_force) : null;
-  lap('read');
-  const reader = new DieReader(dwarf.sec);
-  const base = opts.base ?? null;
-  const enc = new CuEncoder(reader, cuOptions(f, opts.langExclude), new StringTable(0, 1 << 20), true);
-  const asm = new Assembler(base, funcSyms, percpu, { vars: f.var, force: f.encode_force, verbose: !!opts.verbose, log: opts.log });
+  const asm = new Assembler(opts.base ?? null, funcSyms, percpu, { vars: f.var, force: f.encode_force, verbose: !!opts.verbose, log: opts.log });
+  return { dwarf, asm, cuOpts: cuOptions(f, opts.langExclude) };
+}
+
+/** Dedup and the kernel-rules check, after all units are assembled. */
+function complete(asm: Assembler, elf: ElfFile, phases: Phases, cus: number, dies: number): EncodeResult {
+  const raw = asm.finish();
+  phases.lap('merge');
+  const typesBeforeDedup = raw.count;
+  const btf = raw.count === 0 ? raw : dedup(raw, { consume: true });
+  phases.lap('dedup');
+  // never hand out BTF the kernel would refuse
+  const problem = validateBtf(btf);
+  if (problem) throw new InputError(`the DWARF yields BTF the kernel would reject: [${problem.id}] ${problem.kind}: ${problem.message}`);
+  phases.lap('validate');
+  return {
+    btf, littleEndian: elf.littleEndian,
+    stats: { cus, dies, typesBeforeDedup, types: btf.count, timings: phases.timings, rss: phases.rss },
+  };
+}
+
+/** Prefixes an error from encoding unit `u` with where it happened. */
+function inUnit(e: unknown, u: UnitHeader, name: string): unknown {
+  if (!(e instanceof InputError) || e.message.startsWith('CU ')) return e;
+  return new InputError(`CU at ${hex(u.offset)}${name ? ` ('${name}')` : ''}: ${e.message}`);
+}
+
+/** Encodes on the calling thread, one unit after the other. */
+export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
+  const phases = new Phases();
+  const { dwarf, asm, cuOpts } = prepare(elf, opts);
+  phases.lap('read');
+  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
   let cus = 0;
   let dies = 0;
-  for (const u of units) {
-    const frag = enc.encode(u, dwarf.window?.(u));
+  for (let i = 0; i < dwarf.units.length; i++) {
+    const u = dwarf.units[i];
+    let frag;
+    try {
+      frag = enc.encode(u, dwarf.window?.(u));
+    } catch (e) {
+      throw inUnit(e, u, enc.cuLabel);
+    }
+    opts.progress?.(i + 1, dwarf.units.length);
     if (!frag) continue;
     cus++;
     dies += frag.dies;
     asm.add(frag);
   }
-  const raw = asm.finish();
-  lap('encode');
-  const typesBeforeDedup = raw.count;
-  const btf = raw.count === 0 ? raw : dedup(raw, { consume: true });
-  lap('dedup');
-  // never hand out BTF the kernel would refuse
-  const problem = validateBtf(btf);
-  if (problem) throw new InputError(`the DWARF yields BTF the kernel would reject: [${problem.id}] ${problem.kind}: ${problem.message}`);
-  lap('validate');
-  return { btf, littleEndian: elf.littleEndian, stats: { cus, dies, typesBeforeDedup, types: btf.count, timings, rss } };
+  phases.lap('encode');
+  return complete(asm, elf, phases, cus, dies);
+}
+
+/**
+ * Encodes with `opts.jobs` worker threads (1: on this thread). The output is the same for every
+ * number of jobs: fragments are assembled in unit order whichever worker made them.
+ */
+export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Promise<EncodeResult> {
+  const jobs = opts.jobs ?? 1;
+  if (jobs <= 1) return encodeElf(elf, opts);
+  const phases = new Phases();
+  const { dwarf, asm, cuOpts } = prepare(elf, opts);
+  const infoSec = elf.section('.debug_info');
+  const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
+  phases.lap('read');
+  let cus = 0;
+  let merge = 0;
+  const { dies } = await encodeParallel(
+    { sec: dwarf.sec, units: dwarf.units, stream },
+    cuOpts,
+    jobs,
+    (frag) => {
+      if (!frag) return;
+      const t = performance.now();
+      cus++;
+      asm.add(frag);
+      merge += performance.now() - t;
+    },
+    opts.progress,
+  );
+  phases.lap('encode');
+  phases.timings['merge (during encode)'] = merge;
+  return complete(asm, elf, phases, cus, dies);
+}
+
+/** encodeFile with worker threads (opts.jobs). */
+export async function encodeFileParallel(path: string, opts: EncodeOptions): Promise<EncodeResult> {
+  const elf = ElfFile.open(path);
+  try {
+    return await encodeElfParallel(elf, opts);
+  } finally {
+    elf.close();
+  }
 }

@@ -1,0 +1,67 @@
+// Worker entry: encodes batches of compile units and posts their fragments back. Everything it
+// needs arrives in workerData (shared sections, unit headers, options); the encoding itself is
+// src/encode/cu.ts, exactly as on the main thread.
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { StringTable } from '../src/btf/strings.js';
+import { DieReader } from '../src/dwarf/die.js';
+import { CuEncoder } from '../src/encode/cu.js';
+import { packFragment, type FragmentMessage } from '../src/encode/fragment.js';
+import type { WorkerInit, ToWorker, FromWorker } from '../src/encode/parallel.js';
+import { InputError, hex } from '../src/errors.js';
+
+const init = workerData as WorkerInit;
+const s = init.sections;
+const reader = new DieReader({
+  info: s.info ?? new Uint8Array(0), abbrev: s.abbrev, str: s.str, lineStr: s.lineStr,
+  strOffsets: s.strOffsets, addr: s.addr, littleEndian: init.littleEndian,
+});
+const strings = new StringTable(0, 1 << 20);
+const enc = new CuEncoder(reader, init.options, strings, true);
+const fd = init.stream ? fs.openSync(init.stream.path, 'r') : -1;
+let buf = new Uint8Array(1 << 20);
+let sent = 0;
+
+function window(index: number): Uint8Array | undefined {
+  if (fd < 0) return undefined;
+  const u = init.units[index];
+  const n = u.end - u.offset;
+  if (buf.length < n) buf = new Uint8Array(Math.max(n, buf.length * 2));
+  const view = buf.subarray(0, n);
+  let done = 0;
+  while (done < n) {
+    const got = fs.readSync(fd, view, done, n - done, init.stream!.offset + u.offset + done);
+    if (got === 0) throw new InputError(`unexpected end of file in the unit at ${hex(u.offset)}`);
+    done += got;
+  }
+  return view;
+}
+
+parentPort!.on('message', (m: ToWorker) => {
+  if (m.type !== 'batch') return;
+  let unit = m.first;
+  try {
+    const frags: (FragmentMessage | null)[] = [];
+    const transfer: ArrayBuffer[] = [];
+    let dies = 0;
+    for (; unit < m.end; unit++) {
+      const f = enc.encode(init.units[unit], window(unit));
+      if (f) dies += f.dies;
+      frags.push(f ? packFragment(f, transfer) : null);
+    }
+    const fresh = strings.bytes.slice(sent, strings.len);
+    sent = strings.len;
+    transfer.push(fresh.buffer);
+    const msg: FromWorker = { type: 'result', id: m.id, first: m.first, frags, strings: fresh, dies };
+    parentPort!.postMessage(msg, transfer);
+  } catch (e) {
+    const u = init.units[unit];
+    const input = e instanceof InputError;
+    const text = (e as Error).message ?? String(e);
+    const msg: FromWorker = {
+      type: 'error', input, unit,
+      message: text.startsWith('CU ') ? text : `CU at ${hex(u?.offset ?? 0)}${enc.cuLabel ? ` ('${enc.cuLabel}')` : ''}: ${text}`,
+    };
+    parentPort!.postMessage(msg);
+  }
+});
