@@ -49,6 +49,26 @@ export class BtfTable {
     return t;
   }
 
+  /** Appends n raw words (whole types; pair with appendOffs). */
+  appendWords(src: Uint32Array, n: number): void {
+    this.growWords(n);
+    this.words.set(src.subarray(0, n), this.nWords);
+    this.nWords += n;
+  }
+
+  /** Appends `count` type offsets, each shifted by `shift` words. */
+  appendOffs(src: Uint32Array, count: number, shift: number): void {
+    if (this.count + count > this.offs.length) {
+      let cap = this.offs.length * 2;
+      while (cap < this.count + count) cap *= 2;
+      const o = new Uint32Array(cap);
+      o.set(this.offs.subarray(0, this.count));
+      this.offs = o;
+    }
+    for (let i = 0; i < count; i++) this.offs[this.count + i] = src[i] + shift;
+    this.count += count;
+  }
+
   /** Empties the table for reuse, keeping its buffers (string table untouched). */
   reset(): void {
     this.count = 0;

@@ -72,13 +72,18 @@ export class Assembler {
     const t = frag.types;
     const local = (id: number): number => (id === 0 ? 0 : id === INDEX_TYPE_REF ? this.indexId : id + off);
     const str = this.strMapper(t.strings);
-    for (let id = 1; id <= frag.nTypes; id++) copyType(btf, t, id, local, str);
-    let next = frag.nTypes + 1;
-    if (frag.fallbackInt) {
-      if (keepFallback) copyType(btf, t, next, local, str);
-      next++;
+    if (frag.reloc && (!frag.fallbackInt || keepFallback)) {
+      // every type is kept: bulk copy, then fix up the listed words (same result as copyType)
+      appendRelocated(btf, t, frag.reloc, off, this.indexId, str);
+    } else {
+      for (let id = 1; id <= frag.nTypes; id++) copyType(btf, t, id, local, str);
+      let next = frag.nTypes + 1;
+      if (frag.fallbackInt) {
+        if (keepFallback) copyType(btf, t, next, local, str);
+        next++;
+      }
+      for (let id = next; id < t.endId; id++) copyType(btf, t, id, local, str);
     }
-    for (let id = next; id < t.endId; id++) copyType(btf, t, id, local, str);
     this.addFuncs(frag, local, str);
     if (this.opts.vars) this.addVars(frag, local);
   }
@@ -145,6 +150,70 @@ export class Assembler {
     }
     return btf;
   }
+}
+
+/** Word positions of a table's type references and string offsets (see relocationLists). */
+export interface Relocations {
+  refs: Uint32Array;
+  strs: Uint32Array;
+}
+
+/**
+ * Appends every type of `src` to `dst` at once: the words are copied in bulk, then the words
+ * listed in `reloc` are fixed up — type ids shifted by `off` (the index placeholder becomes
+ * `indexId`), string offsets mapped in ascending position, which is libbpf's visiting order, so
+ * strings are interned in the same order as copyType would.
+ */
+export function appendRelocated(dst: BtfTable, src: BtfTable, reloc: Relocations, off: number, indexId: number, str: (off: number) => number): void {
+  const base = dst.nWords;
+  dst.appendWords(src.words, src.nWords);
+  const w = dst.words;
+  const { refs, strs } = reloc;
+  for (let k = 0; k < refs.length; k++) {
+    const p = base + refs[k];
+    const v = w[p];
+    if (v !== 0) w[p] = v === INDEX_TYPE_REF ? indexId : v + off;
+  }
+  for (let k = 0; k < strs.length; k++) {
+    const p = base + strs[k];
+    w[p] = str(w[p]);
+  }
+  dst.appendOffs(src.offs, src.count, base);
+}
+
+/** Positions of the type-id words and the non-zero string-offset words of `t`, ascending. */
+export function relocationLists(t: BtfTable): Relocations {
+  const refs: number[] = [], strs: number[] = [];
+  const w = t.words;
+  for (let i = 0; i < t.count; i++) {
+    const at = t.offs[i];
+    const info = w[at + 1];
+    const kind = infoKind(info), vlen = infoVlen(info);
+    if (w[at] !== 0) strs.push(at);
+    switch (kind) {
+      case Kind.PTR: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT:
+      case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG: case Kind.TYPE_TAG:
+        refs.push(at + 2); break;
+      case Kind.ARRAY: refs.push(at + 3, at + 4); break;
+      case Kind.STRUCT: case Kind.UNION:
+        for (let j = 0; j < vlen; j++) {
+          if (w[at + 3 + j * 3] !== 0) strs.push(at + 3 + j * 3);
+          refs.push(at + 4 + j * 3);
+        }
+        break;
+      case Kind.FUNC_PROTO:
+        refs.push(at + 2);
+        for (let j = 0; j < vlen; j++) {
+          if (w[at + 3 + j * 2] !== 0) strs.push(at + 3 + j * 2);
+          refs.push(at + 4 + j * 2);
+        }
+        break;
+      case Kind.ENUM: for (let j = 0; j < vlen; j++) if (w[at + 3 + j * 2] !== 0) strs.push(at + 3 + j * 2); break;
+      case Kind.ENUM64: for (let j = 0; j < vlen; j++) if (w[at + 3 + j * 3] !== 0) strs.push(at + 3 + j * 3); break;
+      case Kind.DATASEC: for (let j = 0; j < vlen; j++) refs.push(at + 3 + j * 3); break;
+    }
+  }
+  return { refs: Uint32Array.from(refs), strs: Uint32Array.from(strs) };
 }
 
 /**

@@ -70,6 +70,8 @@ export interface CuFragment {
   funcs: FuncCandidate[];
   vars: VarCandidate[];
   dies: number;
+  /** Positions of references and strings in `types` (set by workers: lets the merge copy in bulk). */
+  reloc?: { refs: Uint32Array; strs: Uint32Array };
 }
 
 const enum Entry {
@@ -198,8 +200,16 @@ export class CuEncoder {
     }
     const annotations = r.unitHasAnnotations;
     if (this.opts.declTags && annotations) this.emitTypeDeclTags(frag);
-    for (const f of this.funcDies) frag.funcs.push(this.funcCandidate(f, protos, annotations));
-    for (const v of this.varDies) frag.vars.push(this.varCandidate(v, annotations));
+    // declarations never become FUNCs, and only variables with a static address (or that complete
+    // a declaration) can become VARs, under every rule set: leave the rest out of the fragment
+    for (const f of this.funcDies) {
+      const c = this.funcCandidate(f, protos, annotations);
+      if (!c.declaration) frag.funcs.push(c);
+    }
+    for (const v of this.varDies) {
+      const c = this.varCandidate(v, annotations);
+      if (c.global || c.hasSpec) frag.vars.push(c);
+    }
     this.end();
     return frag;
   }

@@ -1,5 +1,6 @@
 import { BtfTable } from '../btf/table.js';
 import type { StringTable } from '../btf/strings.js';
+import { relocationLists } from './assemble.js';
 import type { CuFragment } from './cu.js';
 
 /** A CuFragment as plain data for postMessage: its tables as exact-size typed arrays. */
@@ -20,8 +21,10 @@ function parts(t: BtfTable): TableParts {
 /** Packs a fragment for sending; `transfer` receives the buffers to move rather than copy. */
 export function packFragment(f: CuFragment, transfer: ArrayBuffer[]): FragmentMessage {
   const types = parts(f.types), protos = parts(f.protos);
-  transfer.push(types.words.buffer as ArrayBuffer, types.offs.buffer as ArrayBuffer, protos.words.buffer as ArrayBuffer, protos.offs.buffer as ArrayBuffer);
-  return { ...f, types, protos };
+  const reloc = relocationLists(f.types);
+  transfer.push(types.words.buffer as ArrayBuffer, types.offs.buffer as ArrayBuffer, protos.words.buffer as ArrayBuffer,
+    protos.offs.buffer as ArrayBuffer, reloc.refs.buffer as ArrayBuffer, reloc.strs.buffer as ArrayBuffer);
+  return { ...f, types, protos, reloc };
 }
 
 /** Rebuilds a fragment whose string offsets refer to `strings` (the sender's table, mirrored). */
