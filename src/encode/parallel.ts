@@ -146,7 +146,7 @@ export async function encodeParallel(
       }
     };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(url, { workerData: init });
+      const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 192 } });
       const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
       workers.push(w);
       mirrors.push(mirror);
