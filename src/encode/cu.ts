@@ -567,8 +567,9 @@ export class CuEncoder {
         const next = r.next;
         const cHas = r.hasChildren;
         if (r.tag === Tag.member) {
-          this.emitMember(t, cOff, isUnion);
-          if (t.words[t.nWords - 1] >>> 24 !== 0 || (t.words[t.nWords - 1] & 0xffffff) % 8 !== 0) kflag = 1;
+          // as libbpf's btf__add_field: the struct has the kind flag when a member is a bitfield
+          // (not when a plain member's offset needs more than 24 bits)
+          if (this.emitMember(t, cOff, isUnion)) kflag = 1;
           vlen++;
         }
         child = cHas ? r.siblingOf(cOff) : next;
@@ -581,9 +582,9 @@ export class CuEncoder {
   /**
    * Appends one btf_member for the member DIE at `off`. The arithmetic follows pahole's field
    * widths: bit offsets are 32-bit unsigned, DW_AT_bit_offset is kept in 8 signed bits and
-   * DW_AT_bit_size in 8 unsigned bits.
+   * DW_AT_bit_size in 8 unsigned bits. Returns whether the member is a bitfield.
    */
-  private emitMember(t: BtfTable, off: number, inUnion: boolean): void {
+  private emitMember(t: BtfTable, off: number, inUnion: boolean): boolean {
     const r = this.r;
     const name = this.strOf(At.name);
     const typeRef = r.ref(At.type);
@@ -619,6 +620,7 @@ export class CuEncoder {
     t.push(name > 0 ? name : 0);
     t.push(type);
     t.push((bitOffset | bitSize << 24) >>> 0);
+    return isBitfield;
   }
 
   /** A member location: a constant, or an expression DW_OP_plus_uconst/DW_OP_constu N. */
