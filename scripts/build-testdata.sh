@@ -37,6 +37,7 @@ ALLOW_MISSING=${ALLOW_MISSING:-0}
 # Sources that every toolchain row builds (tags.c is clang only).
 ALL_SRCS="base_types bitfields complex enums structs arrays qualifiers funcs vars"
 MULTI_SRCS="multi_a multi_b multi_c multi_d"
+PROTOS_SRCS="protos_a protos_b"
 
 LIST_ONLY=0
 case "${1:-}" in
@@ -161,21 +162,21 @@ row() {
 	done
 }
 
-# multi <comp> <arch> <dwarf> <variant> <kind>: link multi_*.c into one file.
-#   kind=rel     ld -r                         -> multi.<sfx>.o   (ET_REL, like a .ko)
-#   kind=shared  -shared -fPIC                  -> multi.<sfx>.so  (ET_DYN)
-#   kind=static  -static -nostdlib executable   -> multi.<sfx>.exe (ET_EXEC)
-multi() {
-	local comp=$1 arch=$2 dwarf=$3 variant=$4 kind=$5 sfx out ext cc ldcmd tmp s
+# linked <set> "<srcs>" <comp> <arch> <dwarf> <variant> <kind>: link the sources into one file.
+#   kind=rel     ld -r                         -> <set>.<sfx>.o   (ET_REL, like a .ko)
+#   kind=shared  -shared -fPIC                  -> <set>.<sfx>.so  (ET_DYN)
+#   kind=static  -static -nostdlib executable   -> <set>.<sfx>.exe (ET_EXEC)
+linked() {
+	local set=$1 srcs=$2 comp=$3 arch=$4 dwarf=$5 variant=$6 kind=$7 sfx out ext cc ldcmd tmp s
 	sfx=$(suffix_of "$comp" "$arch" "$dwarf" "$variant")
 	case $kind in rel) ext=o ;; shared) ext=so ;; static) ext=exe ;; esac
-	out="$OUT/multi.$sfx.$ext"
+	out="$OUT/$set.$sfx.$ext"
 	if [ $LIST_ONLY = 1 ]; then echo "$out"; return; fi
 	cc=$(compiler_cmd "$comp" "$arch")
 	if [ -z "$cc" ]; then note_missing "$comp-$arch"; return; fi
-	tmp=$(mktemp -d "$OUT/.multi.XXXXXX")
+	tmp=$(mktemp -d "$OUT/.$set.XXXXXX")
 	local -a objs=()
-	for s in $MULTI_SRCS; do
+	for s in $srcs; do
 		compile_one "$s" "$comp" "$arch" "$dwarf" "$variant" "$tmp/$s.o"
 		objs+=("$tmp/$s.o")
 	done
@@ -193,6 +194,9 @@ multi() {
 	rm -rf "$tmp"
 	BUILT+=("$out")
 }
+
+# multi <comp> <arch> <dwarf> <variant> <kind>: multi_*.c linked (see linked)
+multi() { linked multi "$MULTI_SRCS" "$@"; }
 
 # ---------------------------------------------------------------- the matrix
 # x86_64, gcc and clang, DWARF 5 and 4, -O0
@@ -229,6 +233,21 @@ multi gcc     s390x   5 ""     rel
 multi gcc     x86_64  5 pic    shared
 multi clang   x86_64  5 pic    shared
 multi gcc     x86_64  5 static static
+# pahole 1.31's function and variable rules: parameter registers (regs), kfunc sets in .BTF_ids
+# (kfuncs), functions and weak variables across two linked units (protos)
+row gcc     x86_64  5 O2  regs
+row gcc     x86_64  4 O2  regs
+row clang   x86_64  5 O2  regs
+row clang   x86_64  4 O2  regs
+row gcc     aarch64 5 O2  regs
+row gcc     s390x   5 O2  regs
+row gcc     x86_64  5 ""  kfuncs
+row clang   x86_64  5 O2  kfuncs
+row gcc     s390x   5 ""  kfuncs
+linked protos "$PROTOS_SRCS" gcc   x86_64  5 O2 rel
+linked protos "$PROTOS_SRCS" gcc   x86_64  4 "" rel
+linked protos "$PROTOS_SRCS" clang x86_64  5 O2 rel
+linked protos "$PROTOS_SRCS" gcc   aarch64 5 O2 rel
 
 if [ $LIST_ONLY = 1 ]; then exit 0; fi
 

@@ -42,9 +42,12 @@ esac
 command -v "$PAHOLE" >/dev/null || { echo "pahole not found: $PAHOLE" >&2; exit 1; }
 command -v "$BPFTOOL" >/dev/null || { echo "bpftool not found: $BPFTOOL" >&2; exit 1; }
 
-PAHOLE_VERSION=$("$PAHOLE" --version | head -n1)
-BPFTOOL_VERSION=$("$BPFTOOL" version | head -n1)
-LIBBPF_VERSION=$("$BPFTOOL" version | sed -n 's/^using //p' | head -n1)
+# (whole outputs captured first: `cmd | head -n1` can die of SIGPIPE under pipefail)
+PAHOLE_OUT=$("$PAHOLE" --version)
+BPFTOOL_OUT=$("$BPFTOOL" version)
+PAHOLE_VERSION=${PAHOLE_OUT%%$'\n'*}
+BPFTOOL_VERSION=${BPFTOOL_OUT%%$'\n'*}
+LIBBPF_VERSION=$(sed -n 's/^using //p' <<<"$BPFTOOL_OUT" | sed -n 1p)
 
 if [ -z "${PAHOLE_FLAGS+set}" ]; then
 	# v1.26 introduced --btf_features; older ones need --btf_gen_floats for FLOAT.

@@ -14,7 +14,7 @@ const init = workerData as WorkerInit;
 const s = init.sections;
 const reader = new DieReader({
   info: s.info ?? new Uint8Array(0), abbrev: s.abbrev, str: s.str, lineStr: s.lineStr,
-  strOffsets: s.strOffsets, addr: s.addr, littleEndian: init.littleEndian,
+  strOffsets: s.strOffsets, addr: s.addr, loc: s.loc, loclists: s.loclists, littleEndian: init.littleEndian,
 });
 const strings = new StringTable(0, 1 << 20);
 const enc = new CuEncoder(reader, init.options, strings, true);

@@ -68,6 +68,11 @@ export class DieReader {
     this.abbrevs = abbrevs ?? new AbbrevCache(sec.abbrev);
   }
 
+  /** The sections this reader reads. */
+  get sections(): DwarfSections {
+    return this.sec;
+  }
+
   /** .debug_str, if any. */
   get debugStr(): Uint8Array | undefined {
     return this.sec.str;

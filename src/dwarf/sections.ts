@@ -6,6 +6,9 @@ export interface DwarfSections {
   lineStr?: Uint8Array;
   strOffsets?: Uint8Array;
   addr?: Uint8Array;
+  /** Location lists: .debug_loc (DWARF 2-4) and .debug_loclists (DWARF 5), for parameter locations. */
+  loc?: Uint8Array;
+  loclists?: Uint8Array;
   /** DWARF 4 type units (rare in kernels); not read yet. */
   types?: Uint8Array;
   littleEndian: boolean;

@@ -1,38 +1,109 @@
 import { Kind, VAR_GLOBAL_ALLOCATED, VAR_STATIC, extraWords, infoKind, infoVlen } from '../btf/kinds.js';
 import { StringTable } from '../btf/strings.js';
 import { BtfTable } from '../btf/table.js';
+import type { ElfFile } from '../elf/reader.js';
 import { InputError } from '../errors.js';
-import { INDEX_TYPE_REF, type CuFragment, type DeclTag } from './cu.js';
-import type { PercpuInfo } from './symtab.js';
+import { INDEX_TYPE_REF, type CuFragment, type DeclTag, type VarCandidate } from './cu.js';
+import type { Features, Rules } from './features.js';
+import { SavedFunctions } from './functions.js';
+import { collectKfuncs } from './kfuncs.js';
+import {
+  btfNameValid, elfFunctions, functionSymbols, percpuSymbols, sectionOf, sectionTable,
+  type ElfFunctions, type PercpuInfo, type SectionTable,
+} from './symtab.js';
 
 export interface AssembleOptions {
+  /** Whose function and variable rules to follow (see features.ts, Rules). */
+  rules: Rules;
+  /** Per-CPU variables (feature var). */
   vars: boolean;
   force: boolean;
   verbose: boolean;
+  /** pahole 1.31: consistent_func. */
+  consistent?: boolean;
+  /** pahole 1.31: decl_tag_kfuncs (with decl_tag). */
+  tagKfuncs?: boolean;
   log?: (line: string) => void;
 }
 
+/** What the ELF file tells the assembler: pahole 1.24's symbol sets, or pahole 1.31's tables. */
+export interface SymbolInfo {
+  /** 1.24: names of the ELF function symbols. */
+  funcSyms?: Set<string>;
+  /** 1.24: the per-CPU section and its object symbols. */
+  percpu?: PercpuInfo | null;
+  /** 1.31: the ELF functions (kfuncs marked). */
+  functions?: ElfFunctions;
+  /** 1.31: the sections variables are placed in (null: no variables). */
+  sections?: SectionTable | null;
+}
+
+/** Reads what `elf` tells about functions and variables and makes an assembler for `features`. */
+export function createAssembler(elf: ElfFile, base: BtfTable | null, f: Features, rules: Rules,
+  verbose = false, log?: (line: string) => void): Assembler {
+  const opts: AssembleOptions = {
+    rules, vars: f.var, force: f.encode_force, verbose, log,
+    consistent: f.consistent_func, tagKfuncs: f.decl_tag_kfuncs && f.decl_tag,
+  };
+  if (rules === '1.24') {
+    return new Assembler(base, { funcSyms: functionSymbols(elf), percpu: f.var ? percpuSymbols(elf, f.encode_force) : null }, opts);
+  }
+  const functions = elfFunctions(elf);
+  if (f.decl_tag_kfuncs) collectKfuncs(elf, functions);
+  const vars = f.var || f.global_var;
+  const sections = vars && elf.symbols() ? sectionTable(elf, f.var, f.global_var) : null;
+  return new Assembler(base, { functions, sections }, opts);
+}
+
+/** A DATASEC entry. */
+interface SecEntry {
+  type: number;
+  offset: number;
+  size: number;
+}
+
+/** Variable names pahole 1.31 never encodes: compiler and macro artifacts. */
+const ARTIFACT_PREFIXES = ['__UNIQUE_ID', '__tpstrtab_', '__exitcall_', '__gendwarfksyms_ptr_', '__func_stack_frame_non_standard_'];
+
+function artifactName(name: string): boolean {
+  if (name.charCodeAt(0) !== 0x5f) return false;
+  for (const p of ARTIFACT_PREFIXES) if (name.startsWith(p)) return true;
+  return false;
+}
+
 /**
- * Appends CU fragments to one (not yet deduplicated) BTF in the order pahole's encoder produces:
- * per CU its data types, the array index `int` when this CU is the first to need one, the
- * DECL_TAGs of its structs and typedefs, its FUNCs, its VARs; the per-CPU DATASEC last.
+ * Appends CU fragments to one (not yet deduplicated) BTF in the order pahole's encoder produces.
+ *
+ * pahole 1.24: per CU its data types, the array index `int` when this CU is the first to need
+ * one, the DECL_TAGs of its structs and typedefs, its FUNCs (first CU wins), its VARs; the
+ * per-CPU DATASEC last.
+ *
+ * pahole 1.31: per CU the same data types and DECL_TAGs, its functions saved (not yet emitted:
+ * their parameter names are interned now), its VARs; after the last CU the functions in name
+ * order (functions.ts), then one DATASEC per section holding variables, in section order.
  */
 export class Assembler {
   readonly btf: BtfTable;
   private hasIndex = false;
   private indexId = 0;
   private generated = new Set<string>();
-  private secinfo: { type: number; offset: number; size: number }[] = [];
+  /** DATASEC entries by section index (1.24: the per-CPU section's only). */
+  private secinfo = new Map<number, SecEntry[]>();
+  private saved: SavedFunctions | null = null;
   /** Global string offset by fragment string offset (+1; 0: not seen yet), per fragment string table. */
   private xlat = new WeakMap<StringTable, Int32Array>();
 
   constructor(
     base: BtfTable | null,
-    private funcSyms: Set<string>,
-    private percpu: PercpuInfo | null,
+    private syms: SymbolInfo,
     private opts: AssembleOptions,
   ) {
     this.btf = new BtfTable(base, undefined, 1 << 20, 1 << 16);
+    if (opts.rules === '1.31' && syms.functions) {
+      this.saved = new SavedFunctions(syms.functions, {
+        consistent: !!opts.consistent, tagKfuncs: !!opts.tagKfuncs, verbose: opts.verbose, log: opts.log,
+      });
+    }
   }
 
   /** Maps offsets of `src` (a fragment's string table) to this BTF's, interning on first use. */
@@ -84,17 +155,23 @@ export class Assembler {
       }
       for (let id = next; id < t.endId; id++) copyType(btf, t, id, local, str);
     }
-    this.addFuncs(frag, local, str);
-    if (this.opts.vars) this.addVars(frag, local);
+    if (this.opts.rules === '1.24') {
+      this.addFuncs(frag, local, str);
+      if (this.opts.vars) this.addVars(frag, local);
+    } else {
+      this.saveFuncs(frag, local, str);
+      if (this.syms.sections) this.addVars131(frag, local);
+    }
   }
 
   private addFuncs(frag: CuFragment, local: (id: number) => number, str: (off: number) => number): void {
     const btf = this.btf;
-    const haveSyms = this.funcSyms.size > 0;
+    const funcSyms = this.syms.funcSyms ?? new Set();
+    const haveSyms = funcSyms.size > 0;
     for (const f of frag.funcs) {
       if (f.declaration || !f.argNames) continue;
       if (haveSyms) {
-        if (!f.name || !this.funcSyms.has(f.name) || this.generated.has(f.name)) continue;
+        if (!f.name || !funcSyms.has(f.name) || this.generated.has(f.name)) continue;
         this.generated.add(f.name);
       } else if (!f.external) {
         continue;
@@ -102,6 +179,20 @@ export class Assembler {
       const proto = copyType(btf, frag.protos, f.proto, local, str);
       const fn = btf.begin(btf.addStr(f.name ?? ''), Kind.FUNC, 0, 0, proto);
       if (f.tags) this.addDeclTags(f.tags, fn);
+    }
+  }
+
+  /** pahole 1.31: saves the unit's functions that have an ELF function of their name. */
+  private saveFuncs(frag: CuFragment, local: (id: number) => number, str: (off: number) => number): void {
+    const saved = this.saved;
+    const fns = this.syms.functions;
+    if (!saved || !fns || fns.names.length === 0) return;
+    for (const f of frag.funcs) {
+      if (f.declaration || !f.argNames || !f.name) continue;
+      // (most misses are inline functions: not worth a message)
+      const k = fns.index.get(f.name);
+      if (k === undefined) continue;
+      saved.save(k, frag.protos, f.proto, local, str, this.btf, f.tags, f.unexpectedReg, f.uncertainLoc);
     }
   }
 
@@ -113,8 +204,14 @@ export class Assembler {
     }
   }
 
+  private entries(shndx: number): SecEntry[] {
+    let e = this.secinfo.get(shndx);
+    if (!e) this.secinfo.set(shndx, e = []);
+    return e;
+  }
+
   private addVars(frag: CuFragment, local: (id: number) => number): void {
-    const pc = this.percpu;
+    const pc = this.syms.percpu;
     if (!pc) return;
     const btf = this.btf;
     const base = pc.base;
@@ -135,21 +232,96 @@ export class Assembler {
       const id = btf.begin(btf.addStr(sym.name), Kind.VAR, 0, 0, local(v.type));
       btf.push(v.external ? VAR_GLOBAL_ALLOCATED : VAR_STATIC);
       if (v.tags) this.addDeclTags(v.tags, id);
-      this.secinfo.push({ type: id, offset, size: sym.size });
+      this.entries(pc.shndx).push({ type: id, offset, size: sym.size });
     }
   }
 
-  /** Adds the DATASEC (entries sorted by offset) and returns the table. */
+  /**
+   * pahole 1.31: each top-level, non-artificial variable with a static address in an included
+   * section becomes a VAR named and typed by its DWARF (after the declaration it completes).
+   */
+  private addVars131(frag: CuFragment, local: (id: number) => number): void {
+    const secs = this.syms.sections!;
+    const btf = this.btf;
+    const { force, verbose, log } = this.opts;
+    for (const v of frag.vars) {
+      if (v.declaration && !v.hasSpec) continue;
+      if (!v.topLevel || v.artificial || !v.global) continue;
+      const shndx = sectionOf(secs, v.addrHi, v.addrLo);
+      if (shndx === 0 || !secs.include[shndx]) continue;
+      const offset = sub64(v, secs, shndx);
+      const name = v.hasSpec ? v.specName : v.name;
+      if (!name || artifactName(name)) continue;
+      // an address 0 may be a discarded section's: the symbol table must confirm it
+      if (offset === 0 && !secs.objects(shndx).has(name)) continue;
+      if (!btfNameValid(name)) {
+        if (verbose) log?.(`variable '${name}' in CU '${frag.name}': a name BTF cannot hold${force ? ', left out' : ''}`);
+        if (force) continue;
+        throw new InputError(`variable '${name}' in CU '${frag.name}' has a name BTF cannot hold (use --btf_features=encode_force to skip it)`);
+      }
+      if (v.type === 0) {
+        if (force) {
+          if (verbose) log?.(`variable '${name}' in CU '${frag.name}' has void type, left out`);
+          continue;
+        }
+        throw new InputError(`variable '${name}' in CU '${frag.name}' has void type`);
+      }
+      if (v.size === 0 || v.size > 0xffffffff || offset > 0xffffffff) {
+        if (verbose) log?.(`variable '${name}' in CU '${frag.name}': ${v.size === 0 ? 'zero' : 'over'}-sized or out of reach, left out`);
+        continue;
+      }
+      const id = btf.begin(btf.addStr(name), Kind.VAR, 0, 0, local(v.type));
+      btf.push(v.external ? VAR_GLOBAL_ALLOCATED : VAR_STATIC);
+      if (v.tags) this.addDeclTags(v.tags, id);
+      this.entries(shndx).push({ type: id, offset, size: v.size });
+    }
+  }
+
+  /** Adds the functions (1.31) and the DATASECs (entries sorted by offset); returns the table. */
   finish(): BtfTable {
     const btf = this.btf;
-    if (this.secinfo.length > 0 && this.percpu) {
-      const si = this.secinfo.slice().sort((a, b) => a.offset - b.offset);
-      const last = si[si.length - 1];
-      btf.begin(btf.addStr(this.percpu.name), Kind.DATASEC, si.length, 0, last.offset + last.size);
-      for (const e of si) { btf.push(e.type); btf.push(e.offset); btf.push(e.size); }
+    if (this.saved) this.saved.emit(btf);
+    if (this.opts.rules === '1.24') {
+      const pc = this.syms.percpu;
+      if (pc) this.addDatasec(pc.name, this.secinfo.get(pc.shndx));
+    } else if (this.syms.sections) {
+      const secs = this.syms.sections;
+      for (const shndx of [...this.secinfo.keys()].sort((a, b) => a - b)) this.addDatasec(secs.name[shndx], this.secinfo.get(shndx));
     }
     return btf;
   }
+
+  /**
+   * One DATASEC: entries sorted by offset (stable), sized to the end of the last. An entry that
+   * overlaps an earlier one (two symbols at one address) would make the kernel refuse the BTF:
+   * it is left out of the DATASEC (its VAR stays).
+   */
+  private addDatasec(name: string, list: SecEntry[] | undefined): void {
+    if (!list || list.length === 0) return;
+    const btf = this.btf;
+    const sorted = list.slice().sort((a, b) => a.offset - b.offset);
+    const si: SecEntry[] = [];
+    let end = 0;
+    for (const e of sorted) {
+      if (e.offset < end) {
+        if (this.opts.verbose) this.opts.log?.(`${name}: VAR [${e.type}] at offset ${e.offset} overlaps the variable before it, left out of the DATASEC`);
+        continue;
+      }
+      si.push(e);
+      end = e.offset + e.size;
+    }
+    const last = si[si.length - 1];
+    btf.begin(btf.addStr(name), Kind.DATASEC, si.length, 0, last.offset + last.size);
+    for (const e of si) { btf.push(e.type); btf.push(e.offset); btf.push(e.size); }
+  }
+}
+
+/** The variable's address less its section's, as a number (> 2^32 - 1 when out of a u32's reach). */
+function sub64(v: VarCandidate, secs: SectionTable, shndx: number): number {
+  let hi = v.addrHi - secs.addrHi[shndx];
+  let lo = v.addrLo - secs.addrLo[shndx];
+  if (lo < 0) { lo += 2 ** 32; hi--; }
+  return hi * 2 ** 32 + lo;
 }
 
 /** Word positions of a table's type references and string offsets (see relocationLists). */

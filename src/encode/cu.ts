@@ -1,10 +1,11 @@
-import { Kind, INT_BOOL, INT_SIGNED } from '../btf/kinds.js';
+import { Kind, INT_BOOL, INT_SIGNED, infoVlen } from '../btf/kinds.js';
 import { StringTable } from '../btf/strings.js';
 import { BtfTable } from '../btf/table.js';
 import { InputError, hex } from '../errors.js';
 import { At, Ate, Form, Op, Tag } from '../dwarf/constants.js';
 import { DieReader } from '../dwarf/die.js';
 import type { UnitHeader } from '../dwarf/unit.js';
+import { parameterRegister, type LocationSections } from './locations.js';
 import type { CuEncodeOptions } from './options.js';
 
 /** Placeholder written in an ARRAY's index-type slot; the merge puts the real id there. */
@@ -27,6 +28,17 @@ export interface FuncCandidate {
   proto: number;
   tags: DeclTag[] | null;
   die: number;
+  /**
+   * A parameter is held on entry in another register than the ABI's (pahole 1.31's
+   * unexpected_reg: such a prototype would mislead tracing), and no parameter is a struct.
+   * Computed only with CuEncodeOptions.funcChecks.
+   */
+  unexpectedReg: boolean;
+  /**
+   * A parameter past the register ones is a packed struct passed by value, whose stack location
+   * is uncertain (pahole 1.31's uncertain_parm_loc). Computed only with funcChecks.
+   */
+  uncertainLoc: boolean;
 }
 
 /** A DW_TAG_variable that may become a VAR. */
@@ -40,6 +52,12 @@ export interface VarCandidate {
   addrHi: number;
   /** Has DW_AT_specification resolved to a variable DIE. */
   hasSpec: boolean;
+  /** Name after following the specification (the DIE's own name without one). */
+  specName: string | null;
+  /** Declared at the top level of the unit (not in a function, block or namespace). */
+  topLevel: boolean;
+  /** Has DW_AT_artificial. */
+  artificial: boolean;
   /** Local type id (after following the specification), 0 for void. */
   type: number;
   external: boolean;
@@ -101,6 +119,23 @@ export class CuEncoder {
   private nEntries = 0;
   private funcDies: number[] = [];
   private varDies: number[] = [];
+  /** Per varDies entry: 1 when the variable is at the top level of the unit. */
+  private varTop: number[] = [];
+  /** Nesting depth in DW_TAG_namespace (their variables are not top-level, as in pahole). */
+  private nsDepth = 0;
+  /** The DIE being processed is a child of the unit itself (set before processTag). */
+  private atTop = false;
+  /** Per DIE (offset - unit offset): PARAM_* flags of formal parameters (funcChecks only). */
+  private paramFlags = new Uint8Array(0);
+  private flagged: number[] = [];
+  /** Some parameter of this unit has PARAM_UNEXPECTED. */
+  private anyUnexpected = false;
+  /** DW_AT_loclists_base of the unit (or the first list's default). */
+  private loclistsBase = 0;
+  /** Location-list sections, for parameter locations. */
+  private lists: LocationSections;
+  /** Packed-struct inference results by DIE offset (pahole's class__infer_packed_attributes). */
+  private packedCache: Map<number, boolean> | null = null;
   private dieCount = 0;
   private cuName = '';
   private addr = { lo: 0, hi: 0 };
@@ -124,6 +159,7 @@ export class CuEncoder {
       this.scratch = { types: new BtfTable(null, this.strings, 1 << 16, 1 << 12), protos: new BtfTable(null, this.strings, 1 << 12, 1 << 8) };
     }
     this.strpMap = new Int32Array(reader.strSize + 1);
+    this.lists = reader.sections;
   }
 
   /**
@@ -171,6 +207,8 @@ export class CuEncoder {
     this.cuName = r.str(At.name) ?? '';
     const producer = r.str(At.producer) ?? '';
     if (this.opts.langExclude.includes(language)) return null;
+    // libdw's default base when the unit names none: just after the first table's header
+    this.loclistsBase = r.has(At.loclists_base) ? r.udata(At.loclists_base) : u.offsetSize === 8 ? 20 : 12;
     const hasChildren = r.hasChildren;
     const first = r.next;
 
@@ -206,8 +244,9 @@ export class CuEncoder {
       const c = this.funcCandidate(f, protos, annotations);
       if (!c.declaration) frag.funcs.push(c);
     }
-    for (const v of this.varDies) {
-      const c = this.varCandidate(v, annotations);
+    if (this.opts.funcChecks) this.checkFuncs(frag);
+    for (let i = 0; i < this.varDies.length; i++) {
+      const c = this.varCandidate(this.varDies[i], this.varTop[i] === 1, annotations);
       if (c.global || c.hasSpec) frag.vars.push(c);
     }
     this.end();
@@ -221,13 +260,20 @@ export class CuEncoder {
     this.nEntries = 1; // id 0 is void
     this.funcDies = [];
     this.varDies = [];
+    this.varTop = [];
+    this.nsDepth = 0;
     this.dieCount = 0;
+    this.anyUnexpected = false;
+    this.packedCache = null;
   }
 
   private end(): void {
     const m = this.dieId;
     for (const t of this.touched) m[t] = 0;
     this.touched = [];
+    const pf = this.paramFlags;
+    for (const t of this.flagged) pf[t] = 0;
+    this.flagged = [];
   }
 
   private addEntry(die: number, kind: Entry): number {
@@ -305,6 +351,7 @@ export class CuEncoder {
             return this.skip(hasChildren, next);
           case Tag.variable:
             this.varDies.push(off);
+            this.varTop.push(0);
             return this.skip(hasChildren, next);
           case Tag.inlined_subroutine:
             return hasChildren ? this.collectChildren(next, Ctx.INLINE) : next;
@@ -330,8 +377,10 @@ export class CuEncoder {
         }
         break;
       case Ctx.UNIT:
-        break;
+        this.atTop = this.nsDepth === 0;
+        return this.processTag(off, tag, hasChildren, next);
     }
+    this.atTop = false;
     return this.processTag(off, tag, hasChildren, next);
   }
 
@@ -412,10 +461,16 @@ export class CuEncoder {
         this.funcDies.push(off);
         return after;
       }
-      case Tag.namespace:
-        return hasChildren ? this.collectChildren(next, Ctx.UNIT) : next;
+      case Tag.namespace: {
+        if (!hasChildren) return next;
+        this.nsDepth++;
+        const after = this.collectChildren(next, Ctx.UNIT);
+        this.nsDepth--;
+        return after;
+      }
       case Tag.variable:
         this.varDies.push(off);
+        this.varTop.push(this.atTop ? 1 : 0);
         return this.skip(hasChildren, next);
       case Tag.imported_unit:
         this.fail('DW_TAG_imported_unit is not supported', off);
@@ -774,9 +829,12 @@ export class CuEncoder {
         let name = this.strOf(At.name);
         const tref = r.ref(At.type);
         let type = this.typeId(tref);
+        const flags = isFunc && this.opts.funcChecks ? this.paramLocationFlags(cOff, n) : 0;
         if (tref === 0) {
           const origin = r.ref(At.abstract_origin);
           if (origin && this.inUnit(origin)) {
+            // pahole shares what the location says with the parameter's abstract origin
+            if (flags !== 0) this.flagParam(origin, flags);
             r.read(origin);
             name = this.strOf(At.name);
             type = this.typeId(r.ref(At.type));
@@ -903,14 +961,16 @@ export class CuEncoder {
       r.read(die);
       if (r.hasChildren) tags = this.collectDeclTags(r.next, DeclCtx.FUNCTION);
     }
-    return { name, declaration, external, argNames, proto, tags, die };
+    return { name, declaration, external, argNames, proto, tags, die, unexpectedReg: false, uncertainLoc: false };
   }
 
-  private varCandidate(die: number, annotations: boolean): VarCandidate {
+  private varCandidate(die: number, topLevel: boolean, annotations: boolean): VarCandidate {
     const r = this.r;
     r.read(die);
     const name = r.str(At.name);
+    let specName = name;
     const declaration = r.has(At.declaration);
+    const artificial = r.has(At.artificial);
     let external = r.has(At.external);
     let typeRef = r.ref(At.type);
     let global = false;
@@ -943,6 +1003,7 @@ export class CuEncoder {
       r.read(spec);
       if (r.tag === Tag.variable) {
         hasSpec = true;
+        specName = r.str(At.name);
         external = r.has(At.external);
         typeRef = r.ref(At.type);
         tagsDie = spec;
@@ -955,7 +1016,233 @@ export class CuEncoder {
       r.read(tagsDie);
       if (r.hasChildren) tags = this.childAnnotations(r.next, -1);
     }
-    return { name, declaration, global, addrLo, addrHi, hasSpec, type, external, size, tags, die };
+    return { name, declaration, global, addrLo, addrHi, hasSpec, specName, topLevel, artificial, type, external, size, tags, die };
+  }
+
+  // ---- pahole 1.31's checks of function prototypes (funcChecks) ----
+
+  /**
+   * PARAM_* flags for the formal parameter DIE just read, parameter number `index`: whether its
+   * location puts it, on entry, in another register than the ABI's. Records them on the DIE.
+   * Leaves the reader on the parameter DIE.
+   */
+  private paramLocationFlags(die: number, index: number): number {
+    const o = this.opts;
+    if (index >= o.regParams) return 0;
+    const expected = index < o.regOps.length ? o.regOps[index] : -1;
+    if (expected < 0) return 0;
+    const r = this.r;
+    const li = r.find(At.location);
+    if (li < 0) return 0;
+    const actual = parameterRegister(r, li, expected, this.lists, this.loclistsBase);
+    if (actual < 0 || actual === expected) return 0;
+    this.flagParam(die, PARAM_UNEXPECTED);
+    return PARAM_UNEXPECTED;
+  }
+
+  private flagParam(die: number, flags: number): void {
+    const k = die - this.unitBase;
+    if (this.paramFlags.length < this.dieId.length) {
+      const n = new Uint8Array(this.dieId.length);
+      n.set(this.paramFlags.subarray(0, Math.min(this.paramFlags.length, n.length)));
+      this.paramFlags = n;
+    }
+    if (this.paramFlags[k] === 0) this.flagged.push(k);
+    this.paramFlags[k] |= flags;
+    this.anyUnexpected = true;
+  }
+
+  /**
+   * Sets unexpectedReg and uncertainLoc of the unit's function candidates, once every parameter
+   * location (and what concrete instances told their abstract origins) is known.
+   */
+  private checkFuncs(frag: CuFragment): void {
+    const nregs = this.opts.regParams;
+    for (const f of frag.funcs) {
+      const p = frag.protos;
+      const at = p.at(f.proto);
+      let vlen = infoVlen(p.words[at + 1]);
+      // a trailing (0, 0) is the varargs marker, not a parameter
+      if (vlen > 0 && p.words[at + 3 + (vlen - 1) * 2] === 0 && p.words[at + 4 + (vlen - 1) * 2] === 0) vlen--;
+      if (this.anyUnexpected && this.hasUnexpectedParam(f.die)) {
+        let structParam = false;
+        for (let i = 0; i < vlen && !structParam; i++) structParam = this.isStructParam(p.words[at + 4 + i * 2]);
+        f.unexpectedReg = !structParam;
+      }
+      if (vlen >= nregs) {
+        for (let i = nregs; i < vlen && !f.uncertainLoc; i++) f.uncertainLoc = this.isPackedStruct(p.words[at + 4 + i * 2]);
+      }
+    }
+  }
+
+  /** Whether a formal parameter child of subprogram `die` has PARAM_UNEXPECTED. */
+  private hasUnexpectedParam(die: number): boolean {
+    const r = this.r;
+    r.read(die);
+    if (!r.hasChildren) return false;
+    let child = r.next;
+    for (;;) {
+      if (!r.read(child)) return false;
+      const cOff = child;
+      if (r.tag === Tag.formal_parameter && (this.paramFlags[cOff - this.unitBase] & PARAM_UNEXPECTED) !== 0) return true;
+      child = r.hasChildren ? r.siblingOf(cOff) : r.next;
+    }
+  }
+
+  /** The DIE of local type id `id` (0 when it is not a DIE's type). */
+  private typeDie(id: number): number {
+    if (id <= 0 || id >= this.nEntries || this.entryKind[id] !== Entry.DIE) return 0;
+    return this.entryDie[id];
+  }
+
+  /** pahole's param__is_struct: the type, through const and typedefs, is a struct. */
+  private isStructParam(id: number): boolean {
+    const r = this.r;
+    let die = this.typeDie(id);
+    for (let guard = 0; die !== 0 && guard < 64; guard++) {
+      r.read(die);
+      if (r.tag === Tag.structure_type) return true;
+      if (r.tag !== Tag.const_type && r.tag !== Tag.typedef) return false;
+      const next = r.ref(At.type);
+      die = next && this.typeId(next) > 0 ? next : 0;
+    }
+    return false;
+  }
+
+  /** The parameter type (as declared) is a named struct that pahole infers to be packed. */
+  private isPackedStruct(id: number): boolean {
+    const die = this.typeDie(id);
+    if (die === 0) return false;
+    const r = this.r;
+    r.read(die);
+    if (r.tag !== Tag.structure_type && r.tag !== Tag.class_type && r.tag !== Tag.interface_type) return false;
+    if (!r.has(At.name)) return false;
+    return this.inferPacked(die);
+  }
+
+  /**
+   * pahole's class__infer_packed_attributes for the struct at `die`: no holes and no padding,
+   * and a member off its natural alignment, or a size that is not a multiple of the largest one.
+   * A struct with holes is not packed, but marks the structs it embeds at unnatural offsets.
+   */
+  private inferPacked(die: number): boolean {
+    const cache = (this.packedCache ??= new Map());
+    const hit = cache.get(die);
+    if (hit !== undefined) return hit;
+    const members = this.layoutMembers(die);
+    const r = this.r;
+    r.read(die);
+    const size = r.udata(At.byte_size);
+    const alignment = r.udata(At.alignment);
+    let packed = false;
+    if (holesOrPadding(members, size)) {
+      for (const m of members) {
+        if (m.typeDie === 0 || !this.isStructTag(m.typeDie)) continue;
+        if (m.byteOffset % this.naturalAlignment(m.typeDie, 0) !== 0) cache.set(m.typeDie, true);
+      }
+    } else {
+      let maxAlign = 1;
+      for (const m of members) {
+        const a = m.typeDie ? this.naturalAlignment(m.typeDie, 0) : 1;
+        if (a === 1) continue;
+        if (maxAlign < a) maxAlign = a;
+        if (m.byteOffset % a !== 0) { packed = true; break; }
+      }
+      if (!packed && ((maxAlign !== 1 && alignment === 1) || size % maxAlign !== 0)) packed = true;
+    }
+    cache.set(die, packed);
+    return packed;
+  }
+
+  private isStructTag(die: number): boolean {
+    this.r.read(die);
+    const t = this.r.tag;
+    return t === Tag.structure_type || t === Tag.class_type || t === Tag.interface_type;
+  }
+
+  /** The type DIE under typedefs and qualifiers of the type DIE `die` (0: void or unknown). */
+  private stripDie(die: number): number {
+    const r = this.r;
+    for (let guard = 0; die !== 0 && guard < 64; guard++) {
+      if (this.typeId(die) === 0) return 0;
+      r.read(die);
+      const t = r.tag;
+      if (t !== Tag.typedef && t !== Tag.const_type && t !== Tag.volatile_type && t !== Tag.restrict_type &&
+        t !== Tag.atomic_type) return die;
+      die = r.ref(At.type);
+    }
+    return 0;
+  }
+
+  /** Data members of the struct at `die` as pahole lays them out (static members left out). */
+  private layoutMembers(die: number): LayoutMember[] {
+    const r = this.r;
+    const out: LayoutMember[] = [];
+    r.read(die);
+    if (!r.hasChildren) return out;
+    let child = r.next;
+    for (;;) {
+      if (!r.read(child)) break;
+      const cOff = child;
+      const next = r.hasChildren ? r.siblingOf(cOff) : r.next;
+      if (r.tag === Tag.member) {
+        const typeRef = r.ref(At.type);
+        const bitfieldSize = r.udata(At.bit_size);
+        let byteSize = r.udata(At.byte_size);
+        const dbo = r.find(At.data_bit_offset);
+        const dml = r.find(At.data_member_location);
+        let bitOffset = 0, byteOffset = 0;
+        let isStatic = false;
+        const bitOffsetAttr = r.has(At.bit_offset) ? int8(r.udata(At.bit_offset)) : 0;
+        if (dbo >= 0) bitOffset = this.memberOffset(dbo);
+        else if (dml >= 0) byteOffset = this.memberOffset(dml);
+        else isStatic = true;
+        if (!isStatic) {
+          const typeDie = this.stripDie(typeRef);
+          if (bitfieldSize === 0) {
+            byteSize = this.typeSize(typeRef);
+            if (dbo >= 0) byteOffset = Math.floor(bitOffset / 8);
+            else bitOffset = byteOffset * 8;
+          } else {
+            if (byteSize === 0) byteSize = typeDie ? this.typeSize(typeDie) : 0;
+            if (dbo >= 0) {
+              byteOffset = Math.floor(bitOffset / 8);
+            } else {
+              let bfo = bitOffsetAttr;
+              if (r.le) bfo = byteSize * 8 - bfo - bitfieldSize;
+              bitOffset = byteOffset * 8 + bfo;
+            }
+          }
+          out.push({ bitOffset, byteOffset, byteSize, bitfieldSize, typeDie });
+        }
+      }
+      child = next;
+    }
+    return out;
+  }
+
+  /** pahole's tag__natural_alignment of the (stripped) type DIE `die`. */
+  private naturalAlignment(die: number, depth: number): number {
+    if (die === 0 || depth > 32) return 1;
+    const r = this.r;
+    r.read(die);
+    let a = 1;
+    switch (r.tag) {
+      case Tag.pointer_type: case Tag.reference_type: case Tag.rvalue_reference_type:
+        a = r.unit.addressSize; break;
+      case Tag.base_type: case Tag.enumeration_type:
+        a = this.typeSize(die); break;
+      case Tag.structure_type: case Tag.class_type: case Tag.interface_type: case Tag.union_type:
+        a = 0;
+        for (const m of this.layoutMembers(die)) {
+          const x = this.naturalAlignment(m.typeDie, depth + 1);
+          if (a < x) a = x;
+        }
+        break;
+      case Tag.array_type:
+        a = this.naturalAlignment(this.stripDie(r.ref(At.type)), depth + 1); break;
+    }
+    return a || 1;
   }
 
   /** pahole's tag__size for the type DIE at `off`. */
@@ -1021,6 +1308,56 @@ const enum Ctx {
   FUNCTION,
   INLINE,
   SUBROUTINE,
+}
+
+/** A formal parameter is in an unexpected register on entry. */
+const PARAM_UNEXPECTED = 1;
+
+/** A struct member as pahole's hole finder sees it. */
+interface LayoutMember {
+  bitOffset: number;
+  byteOffset: number;
+  byteSize: number;
+  bitfieldSize: number;
+  /** Its type under typedefs and qualifiers (0: void or unknown). */
+  typeDie: number;
+}
+
+/** Whether pahole's class__find_holes finds a hole or padding in a struct of `size` bytes. */
+function holesOrPadding(ms: LayoutMember[], size: number): boolean {
+  let curBitfieldEnd = size * 8, curBitfieldSize = 0, lastSeenBit = 0, inBitfield = false, holes = 0;
+  for (const m of ms) {
+    const bitStart = m.bitOffset;
+    const bitEnd = bitStart + (m.bitfieldSize ? m.bitfieldSize : m.byteSize * 8);
+    let byteHoles = 0;
+    if (inBitfield) lastSeenBit = Math.min(bitStart, curBitfieldEnd);
+    if (m.bitfieldSize) {
+      const alignedStart = m.byteOffset * 8;
+      if (lastSeenBit < alignedStart && alignedStart <= bitStart) {
+        byteHoles = m.byteOffset - Math.floor(lastSeenBit / 8);
+        lastSeenBit = alignedStart;
+      }
+    } else {
+      byteHoles = Math.floor(bitStart / 8) - Math.floor(lastSeenBit / 8);
+    }
+    lastSeenBit = bitEnd;
+    if (m.bitfieldSize) {
+      inBitfield = true;
+      const bitSize = m.byteSize * 8;
+      if (bitEnd > curBitfieldEnd || bitSize > curBitfieldSize) {
+        curBitfieldSize = bitSize;
+        curBitfieldEnd = m.byteOffset * 8 + curBitfieldSize;
+        if (bitEnd > curBitfieldEnd) curBitfieldEnd += curBitfieldSize;
+      }
+    } else {
+      inBitfield = false;
+      curBitfieldSize = 0;
+      curBitfieldEnd = bitEnd;
+    }
+    if (byteHoles > 0) holes++;
+  }
+  if (inBitfield) lastSeenBit = Math.min(size * 8, curBitfieldEnd);
+  return holes !== 0 || size - Math.floor(lastSeenBit / 8) !== 0;
 }
 
 const enum DeclCtx {

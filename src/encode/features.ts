@@ -11,12 +11,12 @@ export const FEATURES = [
   { name: 'decl_tag', default: true, help: 'encode btf_decl_tag annotations as DECL_TAG' },
   { name: 'type_tag', default: true, help: 'encode btf_type_tag annotations as TYPE_TAG' },
   { name: 'enum64', default: true, help: 'encode enums wider than 32 bits as ENUM64' },
-  { name: 'optimized_func', default: true, help: 'encode optimized functions (.isra/.constprop clones) as pahole does (pending: issue 3)' },
-  { name: 'consistent_func', default: true, help: 'leave out functions whose prototypes differ between CUs (pending: issue 3)' },
-  { name: 'decl_tag_kfuncs', default: true, help: 'tag kfuncs from .BTF_ids sets with DECL_TAG bpf_kfunc (pending: issue 3)' },
+  { name: 'optimized_func', default: true, help: 'pahole 1.31 function rules: optimized clones (foo.isra.0, foo.constprop.0) count as foo; functions with optimized-out parameters are kept (as in pahole 1.31, where the flag changes nothing else)' },
+  { name: 'consistent_func', default: true, help: 'leave out functions whose prototypes differ between CUs, whose parameters are not where the ABI puts them, or whose ELF symbols are at several addresses' },
+  { name: 'decl_tag_kfuncs', default: true, help: 'tag kfuncs of .BTF_ids kfunc sets with DECL_TAG bpf_kfunc (and bpf_fastcall)' },
   { name: 'reproducible_build', default: false, help: 'accepted: output is always reproducible' },
   { name: 'distilled_base', default: false, help: 'write a distilled base (.BTF.base) for out-of-tree modules; alias base_ref (pending: issue 4)' },
-  { name: 'global_var', default: false, help: 'encode all global variables, one DATASEC per data section (pending: issue 3)' },
+  { name: 'global_var', default: false, help: 'encode every global variable, one DATASEC per data section' },
   { name: 'attributes', default: false, help: 'not supported: refused' },
   { name: 'true_signature', default: false, help: 'not supported: refused' },
   { name: 'layout', default: false, help: 'not supported: refused' },
@@ -24,6 +24,27 @@ export const FEATURES = [
 
 export type FeatureName = (typeof FEATURES)[number]['name'];
 export type Features = Record<FeatureName, boolean>;
+
+/**
+ * Whose rules choose functions and variables. '1.24': pahole 1.24 (DWARF functions with an ELF
+ * function symbol of the same name, first CU wins, emitted with their CU; per-CPU variables named
+ * by their ELF symbol). '1.31': pahole 1.31 (functions matched to ELF functions by name without
+ * suffix, saved and emitted after all CUs in name order, consistent_func's checks; variables
+ * named and sized by their DWARF, global_var, kfunc tags).
+ */
+export type Rules = '1.24' | '1.31';
+
+/**
+ * The rules an encode follows unless told: pahole 1.31's as soon as a feature that only 1.31's
+ * rules have is on (optimized_func, consistent_func, decl_tag_kfuncs, global_var), else pahole
+ * 1.24's, so that pahole 1.24's feature set (var, float, decl_tag, type_tag, enum64) gives its
+ * output byte for byte. pahole 1.31 run without those features still follows its own rules: ask
+ * for '1.31' explicitly to get that (dwarf2btf encode --rules=1.31).
+ */
+export function rulesFor(f: Features, explicit?: Rules): Rules {
+  if (explicit) return explicit;
+  return f.optimized_func || f.consistent_func || f.decl_tag_kfuncs || f.global_var ? '1.31' : '1.24';
+}
 
 const ALIASES: Record<string, FeatureName> = { base_ref: 'distilled_base' };
 const REFUSED = new Set<FeatureName>(['attributes', 'true_signature', 'layout']);

@@ -10,6 +10,16 @@ export interface CuEncodeOptions {
   typeTags: boolean;
   /** DW_LANG values whose CUs are skipped (`--lang_exclude`). */
   langExclude: number[];
+  /**
+   * Check function prototypes as pahole 1.31 does for `consistent_func`: parameters in another
+   * register than the ABI's, packed structs passed on the stack (FuncCandidate.unexpectedReg,
+   * uncertainLoc).
+   */
+  funcChecks: boolean;
+  /** How many parameters the target's ABI passes in registers (pahole's nr_register_params). */
+  regParams: number;
+  /** The DW_OP_regN opcode each of those arrives in (-1 or absent: not known for the target). */
+  regOps: number[];
 }
 
 export const defaultCuOptions: CuEncodeOptions = {
@@ -18,4 +28,7 @@ export const defaultCuOptions: CuEncodeOptions = {
   declTags: true,
   typeTags: true,
   langExclude: [],
+  funcChecks: false,
+  regParams: 0,
+  regOps: [],
 };

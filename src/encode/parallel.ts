@@ -19,6 +19,8 @@ export interface WorkerInit {
     lineStr?: Uint8Array;
     strOffsets?: Uint8Array;
     addr?: Uint8Array;
+    loc?: Uint8Array;
+    loclists?: Uint8Array;
   };
   littleEndian: boolean;
   units: UnitHeader[];
@@ -96,6 +98,8 @@ export async function encodeParallel(
       lineStr: shared(sec.lineStr),
       strOffsets: shared(sec.strOffsets),
       addr: shared(sec.addr),
+      loc: shared(sec.loc),
+      loclists: shared(sec.loclists),
     },
     littleEndian: sec.littleEndian,
     units,

@@ -9,11 +9,11 @@ import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
 import { InputError, hex } from '../errors.js';
 import { encodeParallel } from './parallel.js';
-import { Assembler } from './assemble.js';
+import { createAssembler, type Assembler } from './assemble.js';
 import { CuEncoder } from './cu.js';
-import type { Features } from './features.js';
+import { rulesFor, type Features, type Rules } from './features.js';
+import { registerParams } from './locations.js';
 import type { CuEncodeOptions } from './options.js';
-import { functionSymbols, percpuSymbols } from './symtab.js';
 import { Lang } from '../dwarf/constants.js';
 
 export interface EncodeOptions {
@@ -22,6 +22,8 @@ export interface EncodeOptions {
   base?: BtfTable | null;
   /** Languages to skip, by name (`rust`, `c++`, ...). */
   langExclude?: string[];
+  /** Whose function and variable rules to follow (default: see rulesFor). */
+  rules?: Rules;
   verbose?: boolean;
   log?: (line: string) => void;
   /** Worker threads for encodeElfParallel (1: the calling thread). */
@@ -64,13 +66,17 @@ export function languageCodes(names: string[]): number[] {
   return out;
 }
 
-export function cuOptions(f: Features, langExclude: string[] = []): CuEncodeOptions {
+export function cuOptions(f: Features, langExclude: string[] = [], machine = 0, rules: Rules = rulesFor(f)): CuEncodeOptions {
+  const regs = registerParams(machine);
   return {
     floats: f.float,
     enum64: f.enum64,
     declTags: f.decl_tag,
     typeTags: f.type_tag,
     langExclude: languageCodes(langExclude),
+    funcChecks: rules === '1.31' && f.consistent_func,
+    regParams: regs.count,
+    regOps: regs.ops,
   };
 }
 
@@ -122,6 +128,8 @@ export function readDwarfSections(elf: ElfFile, withInfo = true): DwarfSections 
     lineStr: elf.debugSection('.debug_line_str'),
     strOffsets: elf.debugSection('.debug_str_offsets'),
     addr: elf.debugSection('.debug_addr', true),
+    loc: elf.debugSection('.debug_loc', true),
+    loclists: elf.debugSection('.debug_loclists', true),
     littleEndian: elf.littleEndian,
   };
 }
@@ -153,10 +161,9 @@ class Phases {
 function prepare(elf: ElfFile, opts: EncodeOptions) {
   const f = opts.features;
   const dwarf = openDwarf(elf);
-  const funcSyms = functionSymbols(elf);
-  const percpu = f.var ? percpuSymbols(elf, f.encode_force) : null;
-  const asm = new Assembler(opts.base ?? null, funcSyms, percpu, { vars: f.var, force: f.encode_force, verbose: !!opts.verbose, log: opts.log });
-  return { dwarf, asm, cuOpts: cuOptions(f, opts.langExclude) };
+  const rules = rulesFor(f, opts.rules);
+  const asm = createAssembler(elf, opts.base ?? null, f, rules, !!opts.verbose, opts.log);
+  return { dwarf, asm, cuOpts: cuOptions(f, opts.langExclude, elf.machine, rules) };
 }
 
 /** Dedup and the kernel-rules check, after all units are assembled. */

@@ -1,4 +1,4 @@
-import { STT_FUNC, STT_OBJECT, ET_REL } from '../elf/constants.js';
+import { STT_FUNC, STT_OBJECT, ET_REL, SHF_ALLOC, SHT_NOBITS, SHT_PROGBITS } from '../elf/constants.js';
 import type { ElfFile } from '../elf/reader.js';
 import { InputError } from '../errors.js';
 
@@ -73,4 +73,139 @@ export function percpuSymbols(elf: ElfFile, force: boolean): PercpuInfo | null {
     if (!info.vars.has(off)) info.vars.set(off, { name, size });
   }
   return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// pahole 1.31's view of the symbol table
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The ELF functions as pahole 1.31 collects them: every STT_FUNC symbol with a name, named by the
+ * part before its first '.' (so `foo`, `foo.isra.0` and `foo.constprop.0` are one function
+ * `foo`), except symbols whose suffix holds `.cold` or `.part` (pieces of a function, not
+ * functions). DWARF functions are matched against these names.
+ */
+export interface ElfFunctions {
+  /** Names (without suffix), sorted as strcmp sorts them. */
+  names: string[];
+  index: Map<string, number>;
+  /** The name's symbols sit at different addresses (pahole leaves such functions out). */
+  ambiguous: Uint8Array;
+  /** Registered as a kfunc in a .BTF_ids kfunc set (see kfuncs.ts), and its flags. */
+  kfunc: Uint8Array;
+  kfuncFlags: Uint32Array;
+}
+
+/** strcmp order for the names symbol tables hold (ASCII). */
+export function strcmpOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether the part of a symbol name from its first '.' marks a piece of a function. */
+function nonFunctionSuffix(name: string): boolean {
+  const dot = name.indexOf('.');
+  if (dot < 0) return false;
+  return name.indexOf('.cold', dot) >= 0 || name.indexOf('.part', dot) >= 0;
+}
+
+export function elfFunctions(elf: ElfFile): ElfFunctions {
+  const syms = elf.symbols();
+  const byName = new Map<string, { addr: bigint; ambiguous: boolean }>();
+  if (syms) {
+    for (let i = 0; i < syms.count; i++) {
+      if ((syms.info[i] & 0xf) !== STT_FUNC) continue;
+      const name = syms.name(i);
+      if (nonFunctionSuffix(name)) continue;
+      const dot = name.indexOf('.');
+      const key = dot < 0 ? name : name.slice(0, dot);
+      const v = syms.value[i];
+      const e = byName.get(key);
+      if (!e) {
+        byName.set(key, { addr: v, ambiguous: false });
+      } else if (!e.ambiguous) {
+        // pahole's test, in symbol-table order: a later address differing from a non-zero one
+        if (e.addr !== 0n && e.addr !== v) e.ambiguous = true;
+        else e.addr = v;
+      }
+    }
+  }
+  const names = [...byName.keys()].sort(strcmpOrder);
+  const index = new Map<string, number>();
+  const ambiguous = new Uint8Array(names.length);
+  names.forEach((n, i) => {
+    index.set(n, i);
+    if (byName.get(n)!.ambiguous) ambiguous[i] = 1;
+  });
+  return { names, index, ambiguous, kfunc: new Uint8Array(names.length), kfuncFlags: new Uint32Array(names.length) };
+}
+
+/** The sections a variable's address is looked up in, as pahole 1.31 indexes them. */
+export interface SectionTable {
+  name: string[];
+  type: Uint32Array;
+  /** Address (ET_REL: where libdwfl lays the section out, as DWARF addresses assume) and end, as halves. */
+  addrHi: Uint32Array;
+  addrLo: Uint32Array;
+  endHi: Uint32Array;
+  endLo: Uint32Array;
+  /** Variables of this section are encoded (per-CPU section, or every section with global_var). */
+  include: Uint8Array;
+  /** Names of STT_OBJECT symbols per section, built on first use. */
+  objects: (shndx: number) => Set<string>;
+}
+
+export function sectionTable(elf: ElfFile, percpu: boolean, all: boolean): SectionTable {
+  const n = elf.sections.length;
+  const layout = elf.relLayout();
+  const t: SectionTable = {
+    name: [], type: new Uint32Array(n), addrHi: new Uint32Array(n), addrLo: new Uint32Array(n),
+    endHi: new Uint32Array(n), endLo: new Uint32Array(n), include: new Uint8Array(n), objects: () => new Set(),
+  };
+  for (const s of elf.sections) {
+    const i = s.index;
+    t.name[i] = s.name;
+    t.type[i] = s.type;
+    const addr = layout && (s.flags & SHF_ALLOC) !== 0 ? layout[i] : s.addr;
+    const end = addr + BigInt(s.size);
+    t.addrHi[i] = Number(addr >> 32n);
+    t.addrLo[i] = Number(addr & 0xffffffffn);
+    t.endHi[i] = Number((end >> 32n) & 0xffffffffn);
+    t.endLo[i] = Number(end & 0xffffffffn);
+    if (all || (percpu && s.name === '.data..percpu')) t.include[i] = 1;
+  }
+  let bySection: Map<number, Set<string>> | null = null;
+  t.objects = (shndx: number): Set<string> => {
+    if (!bySection) {
+      bySection = new Map();
+      const syms = elf.symbols();
+      if (syms) {
+        for (let i = 0; i < syms.count; i++) {
+          if ((syms.info[i] & 0xf) !== STT_OBJECT) continue;
+          let set = bySection.get(syms.shndx[i]);
+          if (!set) bySection.set(syms.shndx[i], set = new Set());
+          set.add(syms.name(i));
+        }
+      }
+    }
+    return bySection.get(shndx) ?? new Set();
+  };
+  return t;
+}
+
+/**
+ * The section pahole 1.31 places address (hi, lo) in: the first PROGBITS or NOBITS section, in
+ * index order, whose range holds it; 0 if none.
+ */
+export function sectionOf(t: SectionTable, hi: number, lo: number): number {
+  for (let i = 1; i < t.type.length; i++) {
+    const ty = t.type[i];
+    if (ty !== SHT_PROGBITS && ty !== SHT_NOBITS) continue;
+    // addr <= a < end, comparing 64-bit values as (hi, lo) pairs
+    const ah = t.addrHi[i], al = t.addrLo[i];
+    if (hi < ah || (hi === ah && lo < al)) continue;
+    const eh = t.endHi[i], el = t.endLo[i];
+    if (hi > eh || (hi === eh && lo >= el)) continue;
+    return i;
+  }
+  return 0;
 }
