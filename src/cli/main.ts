@@ -5,19 +5,23 @@ import { hideBin } from 'yargs/helpers';
 import { diffBtf } from '../btf/diff.js';
 import { dumpBtf } from '../btf/dump.js';
 import { validateBtf } from '../btf/validate.js';
-import { setSections, writeFileAtomic } from '../elf/writer.js';
 import { InputError } from '../errors.js';
 import { FEATURES, defaultFeatures, noFeatures, parseFeatures, type Features } from '../encode/features.js';
-import { encodeFileParallel } from '../encode/pipeline.js';
 import { parseJobs, progressBar } from './progress.js';
+import { runEncode } from './encode-run.js';
 import { loadBtf } from './load.js';
 import { UsageError, runCli } from './run.js';
 
 const featureHelp = FEATURES.map((f) => `  ${f.name}${f.default ? ' (default)' : ''}: ${f.help}`).join('\n');
 
+/** Features that change how the output is written, not what is encoded. */
+const OUTPUT_ONLY = new Set(['distilled_base', 'base_ref', 'reproducible_build']);
+
 function features(list: string[] | undefined): Features {
   if (!list || list.length === 0) return defaultFeatures();
-  const f = noFeatures();
+  // `--btf_features=base_ref` alone (the form users type) adds to the default set
+  const words = list.join(',').split(',').map((w) => w.trim()).filter(Boolean);
+  const f = words.every((w) => OUTPUT_ONLY.has(w)) ? defaultFeatures() : noFeatures();
   for (const l of list) parseFeatures(l, f, true);
   return f;
 }
@@ -44,6 +48,8 @@ export async function aboutAsync<T>(file: string, fn: () => Promise<T>): Promise
 
 runCli('dwarf2btf', async (argv, out) => {
   await yargs(hideBin(argv))
+    // `--btf_features=LIST FILE`: an array option must not swallow the file that follows it
+    .parserConfiguration({ 'greedy-arrays': false })
     .scriptName('dwarf2btf')
     .usage('$0 <command> [options]')
     .command(
@@ -52,8 +58,8 @@ runCli('dwarf2btf', async (argv, out) => {
       (y) => y
         .positional('file', { type: 'string', demandOption: true, describe: 'ELF file with DWARF' })
         .option('btf_features', { type: 'string', array: true, describe: `comma-separated BTF features (default: "default")\n${featureHelp}` })
-        .option('o', { alias: 'output', type: 'string', describe: 'write raw BTF to this file instead of adding .BTF to FILE' })
-        .option('btf_base', { type: 'string', describe: 'base BTF (raw, or an ELF with .BTF) for split BTF' })
+        .option('o', { alias: 'output', type: 'string', describe: 'write raw BTF to this file instead of adding .BTF to FILE (with distilled_base: the split BTF; the distilled base goes to OUT.base)' })
+        .option('btf_base', { type: 'string', describe: 'base BTF (a vmlinux or other ELF with .BTF, or raw BTF): the output is split BTF over it (with distilled_base, default: /sys/kernel/btf/vmlinux)' })
         .option('lang_exclude', { type: 'string', describe: 'comma-separated languages whose CUs are skipped (e.g. rust)' })
         .option('j', { alias: 'jobs', type: 'string', describe: 'worker threads to encode compile units on (no value or absent: the available CPUs; output is identical for any number)' })
         .option('stats', { type: 'boolean', describe: 'print phase timings and counts on stderr' })
@@ -61,24 +67,21 @@ runCli('dwarf2btf', async (argv, out) => {
         .option('quiet', { type: 'boolean', describe: 'no progress output' }),
       async (a) => {
         const file = a.file as string;
-        const base = a.btf_base ? about(a.btf_base, () => loadBtf(a.btf_base as string)) : null;
         const jobs = parseJobs(a.j);
         const bar = progressBar(!!a.quiet);
-        const res = await aboutAsync(file, () => encodeFileParallel(file, {
+        const res = await runEncode({
+          file,
+          features: features(a.btf_features),
+          basePath: a.btf_base,
+          // a module built for the running kernel needs no --btf_base to get a distilled base
+          defaultBasePath: '/sys/kernel/btf/vmlinux',
+          out: a.o,
           jobs,
           progress: bar?.update,
-          features: features(a.btf_features),
-          base,
           langExclude: a.lang_exclude ? a.lang_exclude.split(',').filter(Boolean) : [],
           verbose: a.verbose,
           log: (l) => process.stderr.write(l + '\n'),
-        }).finally(() => bar?.stop()));
-        const bytes = res.btf.serialize(!res.littleEndian);
-        if (a.o) {
-          about(a.o, () => writeFileAtomic(a.o as string, bytes));
-        } else {
-          about(file, () => setSections(file, [{ name: '.BTF', data: bytes }], file));
-        }
+        }).finally(() => bar?.stop());
         if (a.stats) {
           const s = res.stats;
           const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s (RSS ${s.rss[k]} MiB)`).join(', ');
@@ -91,10 +94,12 @@ runCli('dwarf2btf', async (argv, out) => {
       'Print BTF (raw, or the .BTF of an ELF file) as `bpftool btf dump file` does',
       (y) => y
         .positional('file', { type: 'string', demandOption: true })
-        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF' }),
+        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF (a module with .BTF.base is relocated onto it)' })
+        .option('distilled_base', { type: 'string', describe: 'distilled base of a raw split BTF (the OUT.base of encode -o)' }),
       (a) => {
         const base = a.base ? about(a.base, () => loadBtf(a.base as string)) : null;
-        const t = about(a.file as string, () => loadBtf(a.file as string, base));
+        const dist = a.distilled_base ? about(a.distilled_base, () => loadBtf(a.distilled_base as string)) : null;
+        const t = about(a.file as string, () => loadBtf(a.file as string, base, '.BTF', dist));
         out.write(dumpBtf(t));
       },
     )
@@ -103,10 +108,12 @@ runCli('dwarf2btf', async (argv, out) => {
       'Validate BTF by the kernel\'s rules; exit 1 with the first problem',
       (y) => y
         .positional('file', { type: 'string', demandOption: true })
-        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF' }),
+        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF (a module with .BTF.base is relocated onto it)' })
+        .option('distilled_base', { type: 'string', describe: 'distilled base of a raw split BTF (the OUT.base of encode -o)' }),
       (a) => {
         const base = a.base ? about(a.base, () => loadBtf(a.base as string)) : null;
-        const t = about(a.file as string, () => loadBtf(a.file as string, base));
+        const dist = a.distilled_base ? about(a.distilled_base, () => loadBtf(a.distilled_base as string)) : null;
+        const t = about(a.file as string, () => loadBtf(a.file as string, base, '.BTF', dist));
         const p = validateBtf(t);
         if (p) {
           out.err(`${a.file}: ${p.text}`);
