@@ -4,7 +4,11 @@
 //   - `dwarf2btf check` passes and bpftool reads the result;
 //   - `dwarf2btf dump` equals `bpftool btf dump file`, on our BTF and on the vmlinux's own .BTF;
 //   - the running kernel accepts it (BPF_BTF_LOAD through scripts/bpf-btf-load.py);
-//   - its data types equal pahole's type for type (pahole run here on the same vmlinux).
+//   - its data types equal pahole's type for type (pahole run here on the same vmlinux); with
+//     pahole >= 1.26 (--btf_features=default): at least 99.5% of all types equal, the
+//     .data..percpu DATASEC identical, and the functions that differ listed;
+//   - with --btf_features=default,global_var: every section pahole gives variables has a DATASEC,
+//     `check` passes and the running kernel accepts it.
 // Each check that cannot run here (no bpftool, no pahole, bpf() not permitted) says so and is
 // skipped; the script exits non-zero only when a check that ran failed.
 import { spawnSync } from 'node:child_process';
@@ -13,6 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { corpusPaths, fetchCorpus } from './corpus.mjs';
+import { loadBtf } from '../dist/src/cli/load.js';
+import { TypeKeys } from '../dist/src/btf/diff.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'dist/src/cli/main.js');
@@ -91,9 +97,84 @@ if (fs.existsSync(out)) {
       console.log(`INFO all types against pahole ${version}: ${all.stdout.split('\n')[0]}`);
       const same = fs.readFileSync(out).equals(fs.readFileSync(ref));
       console.log(`INFO byte-identical to pahole ${version}: ${same ? 'yes' : 'no'}`);
+      if (newer) {
+        const a = loadBtf(out), b = loadBtf(ref);
+        const m = matchTypes(a, b);
+        const share = m.common / Math.max(a.count, b.count);
+        const msg = `${m.common} of ${a.count} types equal pahole ${version}'s ${b.count} (${(share * 100).toFixed(3)}%)`;
+        share >= 0.995 ? ok(msg) : bad(msg);
+        const fa = funcs(a), fb = funcs(b);
+        const only = (x, y) => [...x].filter((n) => !y.has(n));
+        console.log(`INFO functions: ${fa.size} ours, ${fb.size} pahole's; only ours: ${only(fa, fb).slice(0, 20).join(' ') || '-'}; only pahole's: ${only(fb, fa).slice(0, 20).join(' ') || '-'}`);
+        const pa = datasecs(a).get('.data..percpu'), pb = datasecs(b).get('.data..percpu');
+        pa && pa === pb ? ok(`.data..percpu DATASEC identical (${pa.split('\n').length} variables)`) : bad('.data..percpu DATASEC differs');
+      }
+    }
+  }
+}
+
+// --btf_features=default,global_var
+const gout = path.join(tmp, 'vmlinux-globals.btf');
+const genc = ours('encode', '--btf_features=default,global_var', '-o', gout, vmlinux);
+if (genc.status !== 0) bad(`encode with global_var: ${genc.stderr.trim()}`);
+else {
+  const chk = ours('check', gout);
+  chk.status === 0 ? ok(`global_var: check: ${chk.stdout.trim()}`) : bad(`global_var: check: ${chk.stderr.trim()}`);
+  const load = run('python3', [path.join(root, 'scripts/bpf-btf-load.py'), gout]);
+  if (load.status === 77) skip(`global_var: kernel check: ${load.stdout.trim() || load.stderr.trim()}`);
+  else if (load.status === 0) ok('global_var: the running kernel accepts it (BPF_BTF_LOAD)');
+  else bad(`global_var: the running kernel rejects it: ${(load.stdout + load.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+  const pahole = process.env.PAHOLE ?? 'pahole';
+  const pv = run(pahole, ['--version']);
+  if (pv.status !== 0 || !/^v1\.(2[6-9]|[3-9]\d)/.test(pv.stdout.trim())) skip('no pahole >= 1.26: global_var comparison');
+  else {
+    const ref = path.join(tmp, 'pahole-globals.btf');
+    const p = run(pahole, ['-J', '--btf_features=default,global_var', `--btf_encode_detached=${ref}`, vmlinux]);
+    if (p.status !== 0) bad(`pahole global_var failed: ${p.stderr.trim()}`);
+    else {
+      const da = datasecs(loadBtf(gout)), db = datasecs(loadBtf(ref));
+      const missing = [...db.keys()].filter((k) => !da.has(k));
+      missing.length === 0 ? ok(`global_var: a DATASEC for each of pahole's ${db.size} sections`) : bad(`global_var: no DATASEC for ${missing.join(' ')}`);
+      const differ = [...db.keys()].filter((k) => da.get(k) !== db.get(k));
+      console.log(`INFO global_var: DATASECs that differ from pahole's (overlapping entries left out): ${differ.join(' ') || '-'}`);
     }
   }
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+
+/** How many types of `a` have an equal type in `b` (id-independent keys, counted with repeats). */
+function matchTypes(a, b) {
+  const ka = new TypeKeys(a), kb = new TypeKeys(b);
+  const count = new Map();
+  for (let id = 1; id < b.endId; id++) { const k = kb.key(id); count.set(k, (count.get(k) ?? 0) + 1); }
+  let common = 0;
+  for (let id = 1; id < a.endId; id++) {
+    const k = ka.key(id);
+    const n = count.get(k) ?? 0;
+    if (n > 0) { common++; count.set(k, n - 1); }
+  }
+  return { common };
+}
+
+function funcs(t) {
+  const out = new Set();
+  for (let id = 1; id < t.endId; id++) if (t.kind(id) === 12) out.add(t.name(id));
+  return out;
+}
+
+/** Each DATASEC as text: its entries' variable names, offsets and sizes. */
+function datasecs(t) {
+  const out = new Map();
+  for (let id = 1; id < t.endId; id++) {
+    if (t.kind(id) !== 15) continue;
+    const lines = [`size ${t.sizeOrType(id)}`];
+    for (let i = 0; i < t.vlen(id); i++) {
+      const v = t.extra(id, i * 3);
+      lines.push(`${t.name(v)} ${t.extra(id, i * 3 + 1)} ${t.extra(id, i * 3 + 2)}`);
+    }
+    out.set(t.name(id), lines.join('\n'));
+  }
+  return out;
+}
 process.exit(failed ? 1 : 0);

@@ -11,7 +11,7 @@ import { validateBtf } from '../btf/validate.js';
 import { ElfFile } from '../elf/reader.js';
 import { setSections, writeFileAtomic, type SectionContents } from '../elf/writer.js';
 import { InputError } from '../errors.js';
-import type { Features } from '../encode/features.js';
+import type { Features, Rules } from '../encode/features.js';
 import { encodeElfParallel, type EncodeResult } from '../encode/pipeline.js';
 import { BTF_BASE_SECTION, loadBaseBtf } from './load.js';
 
@@ -31,6 +31,8 @@ export interface EncodeRun {
    */
   distilledOut?: 'sibling' | 'none';
   jobs?: number;
+  /** Whose function and variable rules (default: chosen by the features, see rulesFor). */
+  rules?: Rules;
   langExclude?: string[];
   verbose?: boolean;
   log?: (line: string) => void;
@@ -83,7 +85,7 @@ export async function runEncode(r: EncodeRun): Promise<EncodeRunResult> {
     const info = elf.section('.debug_info');
     const jobs = info && info.size < MIN_PARALLEL_DEBUG_INFO ? 1 : r.jobs ?? 1;
     res = await aboutAsync(file, () => encodeElfParallel(elf, {
-      features: r.features, base, jobs, langExclude: r.langExclude, verbose: r.verbose, log: r.log, progress: r.progress,
+      features: r.features, base, jobs, rules: r.rules, langExclude: r.langExclude, verbose: r.verbose, log: r.log, progress: r.progress,
     }));
   } finally {
     elf.close();

@@ -61,6 +61,7 @@ runCli('dwarf2btf', async (argv, out) => {
         .option('o', { alias: 'output', type: 'string', describe: 'write raw BTF to this file instead of adding .BTF to FILE (with distilled_base: the split BTF; the distilled base goes to OUT.base)' })
         .option('btf_base', { type: 'string', describe: 'base BTF (a vmlinux or other ELF with .BTF, or raw BTF): the output is split BTF over it (with distilled_base, default: /sys/kernel/btf/vmlinux)' })
         .option('lang_exclude', { type: 'string', describe: 'comma-separated languages whose CUs are skipped (e.g. rust)' })
+        .option('rules', { type: 'string', choices: ['1.24', '1.31'], describe: 'choose functions and variables as this pahole does (default: 1.31 when optimized_func, consistent_func, decl_tag_kfuncs or global_var is on, else 1.24)' })
         .option('j', { alias: 'jobs', type: 'string', describe: 'worker threads to encode compile units on (no value or absent: the available CPUs; output is identical for any number)' })
         .option('stats', { type: 'boolean', describe: 'print phase timings and counts on stderr' })
         .option('verbose', { type: 'boolean', describe: 'say what is skipped and why' })
@@ -77,6 +78,7 @@ runCli('dwarf2btf', async (argv, out) => {
           defaultBasePath: '/sys/kernel/btf/vmlinux',
           out: a.o,
           jobs,
+          rules: a.rules as '1.24' | '1.31' | undefined,
           progress: bar?.update,
           langExclude: a.lang_exclude ? a.lang_exclude.split(',').filter(Boolean) : [],
           verbose: a.verbose,

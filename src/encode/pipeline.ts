@@ -92,15 +92,15 @@ export interface DwarfInput {
  * Opens the DWARF of `elf`. A linked file's uncompressed .debug_info (a vmlinux: ~160 MB) is not
  * read whole: units are read one at a time into a reused buffer, so memory holds one unit.
  */
-export function openDwarf(elf: ElfFile): DwarfInput {
+export function openDwarf(elf: ElfFile, locations = true): DwarfInput {
   const infoSec = elf.section('.debug_info');
   const stream = infoSec !== undefined && elf.type !== ET_REL && (infoSec.flags & SHF_COMPRESSED) === 0 &&
     infoSec.type !== SHT_NOBITS && infoSec.size > 0;
   if (!stream) {
-    const sec = readDwarfSections(elf);
+    const sec = readDwarfSections(elf, true, locations);
     return { sec, units: readUnits(sec.info, sec.littleEndian), window: null };
   }
-  const sec = readDwarfSections(elf, false);
+  const sec = readDwarfSections(elf, false, locations);
   const base = infoSec.offset;
   if (base + infoSec.size > elf.fileSize) throw new InputError(`.debug_info extends past the end of the file`);
   const head = new Uint8Array(48);
@@ -115,7 +115,8 @@ export function openDwarf(elf: ElfFile): DwarfInput {
 }
 
 /** Reads the DWARF sections an encode needs (decompressed, relocated for ET_REL). */
-export function readDwarfSections(elf: ElfFile, withInfo = true): DwarfSections {
+/** `locations`: also the location lists (only pahole 1.31's parameter checks read them). */
+export function readDwarfSections(elf: ElfFile, withInfo = true, locations = true): DwarfSections {
   // relocatable files: addresses as pahole sees them, distinct per section (see ElfFile.relLayout)
   const info = withInfo ? elf.debugSection('.debug_info', true) : new Uint8Array(0);
   if (!info || (withInfo && info.length === 0)) throw new InputError('no DWARF debug info (.debug_info) to encode');
@@ -128,8 +129,8 @@ export function readDwarfSections(elf: ElfFile, withInfo = true): DwarfSections 
     lineStr: elf.debugSection('.debug_line_str'),
     strOffsets: elf.debugSection('.debug_str_offsets'),
     addr: elf.debugSection('.debug_addr', true),
-    loc: elf.debugSection('.debug_loc', true),
-    loclists: elf.debugSection('.debug_loclists', true),
+    loc: locations ? elf.debugSection('.debug_loc', true) : undefined,
+    loclists: locations ? elf.debugSection('.debug_loclists', true) : undefined,
     littleEndian: elf.littleEndian,
   };
 }
@@ -160,10 +161,11 @@ class Phases {
 /** What every encode sets up before the compile units: the DWARF, the symbol tables, the assembler. */
 function prepare(elf: ElfFile, opts: EncodeOptions) {
   const f = opts.features;
-  const dwarf = openDwarf(elf);
   const rules = rulesFor(f, opts.rules);
+  const cuOpts = cuOptions(f, opts.langExclude, elf.machine, rules);
+  const dwarf = openDwarf(elf, cuOpts.funcChecks);
   const asm = createAssembler(elf, opts.base ?? null, f, rules, !!opts.verbose, opts.log);
-  return { dwarf, asm, cuOpts: cuOptions(f, opts.langExclude, elf.machine, rules) };
+  return { dwarf, asm, cuOpts };
 }
 
 /** Dedup and the kernel-rules check, after all units are assembled. */
