@@ -117,6 +117,11 @@ interface BaseState {
   table: CandidateTable; enumFwdNames: Set<number>; enumsByContent: Map<number, number[]>;
 }
 const baseStates = new WeakMap<BtfTable, BaseState>();
+/**
+ * Bases deduplicated over once: the state is kept from the second time on, so that a one-shot
+ * run (one module) does not pay for copying it.
+ */
+const basesSeen = new WeakSet<BtfTable>();
 
 function validBaseState(base: BtfTable): BaseState | null {
   const s = baseStates.get(base);
@@ -272,13 +277,18 @@ class Deduper {
     map[0] = 0;
     for (let id = 1; id < this.startId; id++) map[id] = id;
     if (!this.baseCached && this.t.base) {
+      const W = this.W, off = this.off;
       for (let id = 1; id < this.startId; id++) {
-        const k = this.kind(id);
+        const k = (W[off[id] + 1] >>> 24) & 0x1f;
         if (k === VAR || k === DATASEC) continue;
         this.table.add(this.hashOf(id, k), id);
         if (k === ENUM || k === ENUM64) this.indexEnum(id);
       }
       const base = this.t.base;
+      if (!basesSeen.has(base)) {
+        basesSeen.add(base);
+        return this.initSplit();
+      }
       const enumsByContent = new Map<number, number[]>();
       for (const [h, l] of this.enumsByContent) enumsByContent.set(h, l.slice());
       baseStates.set(base, {
@@ -288,6 +298,11 @@ class Deduper {
         table: this.table.clone(), enumFwdNames: new Set(this.enumFwdNames), enumsByContent,
       });
     }
+    this.initSplit();
+  }
+
+  private initSplit(): void {
+    const map = this.map;
     for (let id = this.startId; id < this.endId; id++) {
       const k = this.kind(id);
       map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
@@ -666,13 +681,21 @@ class Deduper {
   // ---- pass 4: leftover forward declarations ----
 
   private resolveFwds(): void {
-    const W = this.W, map = this.map;
+    const W = this.W, map = this.map, off = this.off;
+    // the names of this table's unresolved FWDs
+    const wanted = new Set<number>();
+    for (let id = this.startId; id < this.endId; id++) {
+      const o = off[id];
+      if (((W[o + 1] >>> 24) & 0x1f) === FWD && map[id] === id) wanted.add(W[o]);
+    }
+    if (wanted.size === 0) return;
     // name -> the only canonical struct/union with that name, or 0 if several
     const byName = new Map<number, number>();
     for (let id = 1; id < this.endId; id++) {
-      const k = this.kind(id);
-      if ((k !== STRUCT && k !== UNION) || map[id] !== id) continue;
-      const name = W[this.off[id]];
+      const o = off[id];
+      const k = (W[o + 1] >>> 24) & 0x1f;
+      if ((k !== STRUCT && k !== UNION) || map[id] !== id || !wanted.has(W[o])) continue;
+      const name = W[o];
       byName.set(name, byName.has(name) ? 0 : id);
     }
     for (let id = this.startId; id < this.endId; id++) {

@@ -62,6 +62,16 @@ export class StringTable {
     if (this.indexed) return;
     this.indexed = true;
     const b = this.bytes;
+    // size the index for every string at once (a vmlinux has ~100,000): no rehash on the way
+    const section = b.subarray(0, this.len);
+    let n = 0;
+    for (let z = section.indexOf(0); z >= 0; z = section.indexOf(0, z + 1)) n++;
+    let cap = this.slots.length;
+    while ((this.used + n + 1) * 2 > cap) cap *= 2;
+    if (cap > this.slots.length) {
+      this.slots = new Int32Array(cap);
+      this.hashes = new Int32Array(cap);
+    }
     let p = 0;
     while (p < this.len) {
       let e = p;

@@ -28,6 +28,7 @@
  * similar, which the kernel applies after these checks.
  */
 import { BTF_HEADER_LEN, BTF_MAGIC, BTF_VERSION, Kind, KIND_MAX, KIND_NAMES, extraWords } from './kinds.js';
+import { forEachIdWord } from './fields.js';
 import { BtfTable } from './table.js';
 import { InputError } from '../errors.js';
 
@@ -85,9 +86,14 @@ const OK = 0, ERR = -1, SKIP = -2, E2BIG = -3, EEXIST = -4;
 
 class Stop extends Error {}
 
-/** Resolution results for a whole table (base ids included), reused for split BTF over it. */
+/** Resolution results for a table's ids (base ids included), reused for split BTF over it. */
 interface Resolution { rid: Uint32Array; rsize: Uint32Array }
-const resolutions = new WeakMap<BtfTable, Resolution>();
+/**
+ * The resolve walk over a base, kept per base table: it resolves only the base types that split
+ * tables refer to (and what those need), as they come; `full` once it has had to walk it all.
+ */
+interface BaseWalk { v: Validator; full: boolean }
+const baseWalks = new WeakMap<BtfTable, BaseWalk>();
 
 class Validator {
   readonly problems: ValidationProblem[] = [];
@@ -127,7 +133,7 @@ class Validator {
     }
     if (t.base) {
       // base types count as resolved, with the base's own results
-      const r = baseResolution(t.base);
+      const r = baseResolution(t.base, t);
       this.rid.set(r.rid);
       this.rsize.set(r.rsize);
       this.state.fill(RESOLVED, 0, this.startId);
@@ -395,7 +401,7 @@ class Validator {
       default: return !is(MODIFIER, kind) && kind !== Kind.ARRAY && !is(STRUCTISH, kind);
     }
   }
-  private resolved(id: number): boolean {
+  resolved(id: number): boolean {
     return this.state[id] === RESOLVED;
   }
   private push(id: number): number {
@@ -752,16 +758,38 @@ function roundupBytes(bits: number): number {
   return (bits >>> 3) + ((bits & 7) ? 1 : 0);
 }
 
-function baseResolution(base: BtfTable): Resolution {
-  let r = resolutions.get(base);
-  if (!r) {
-    const v = new Validator(base, Infinity, false);
-    v.checkAllMetas();
-    v.checkAllTypes();
-    r = { rid: v.rid, rsize: v.rsize };
-    resolutions.set(base, r);
+/**
+ * The base's resolution results for the base types `split` refers to. Checking split BTF reads
+ * them only for those types (and, through them, for what their resolution went through), so a
+ * base of 95,000 types (a vmlinux) is not walked whole for a module of a few hundred: its walk
+ * resolves each referenced type the way the kernel's walk would, kept for the next split table.
+ * The base is taken as valid (the kernel checked it when it booted); should a partial walk fail
+ * (a walk can depend on the order of types), the base is walked whole, in id order, instead.
+ */
+function baseResolution(base: BtfTable, split: BtfTable): Resolution {
+  let b = baseWalks.get(base);
+  if (!b) {
+    b = { v: new Validator(base, Infinity, false), full: false };
+    baseWalks.set(base, b);
   }
-  return r;
+  if (!b.full) {
+    const v = b.v;
+    const w = split.words;
+    let ok = true;
+    const need = (p: number): void => {
+      const id = w[p];
+      if (ok && id > 0 && id < base.endId && is(NEEDS_RESOLVE, v.kinds[id]) && !v.resolved(id)) ok = v.resolveRoot(id) === OK;
+    };
+    for (let i = 0; i < split.count && ok; i++) forEachIdWord(w, split.offs[i], need);
+    if (!ok) {
+      const whole = new Validator(base, Infinity, false);
+      whole.checkAllMetas();
+      whole.checkAllTypes();
+      b.v = whole;
+      b.full = true;
+    }
+  }
+  return { rid: b.v.rid, rsize: b.v.rsize };
 }
 
 /**
