@@ -1,16 +1,13 @@
 #!/usr/bin/env node
+import * as os from 'node:os';
 import * as path from 'node:path';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { diffBtf } from '../btf/diff.js';
-import { dumpBtf } from '../btf/dump.js';
-import { validateBtf } from '../btf/validate.js';
 import { InputError } from '../errors.js';
 import { FEATURES, defaultFeatures, noFeatures, parseFeatures, type Features } from '../encode/features.js';
-import { parseJobs, progressBar } from './progress.js';
+import { parseEncodeArgs, type EncodeArgv } from './encode-args.js';
 import { runEncode } from './encode-run.js';
-import { loadBtf } from './load.js';
-import { UsageError, runCli } from './run.js';
+import { UsageError, runCli, type Out } from './run.js';
+// yargs, the progress bar and the modules only other commands use are loaded when needed: a plain
+// `encode` (what a kernel build runs per module) never loads them (see encode-args.ts)
 
 const featureHelp = FEATURES.map((f) => `  ${f.name}${f.default ? ' (default)' : ''}: ${f.help}`).join('\n');
 
@@ -46,7 +43,42 @@ export async function aboutAsync<T>(file: string, fn: () => Promise<T>): Promise
   }
 }
 
+/** `encode`, whichever parser read its command line. */
+async function encodeCommand(a: EncodeArgv, out: Out): Promise<void> {
+  const file = a.file;
+  // the progress bar (cli-progress) only on a terminal; -j's value checked where it is parsed
+  const wantBar = !a.quiet && process.stderr.isTTY;
+  const progress = wantBar || a.j !== undefined ? await import('./progress.js') : null;
+  const jobs = progress ? progress.parseJobs(a.j) : os.availableParallelism();
+  const bar = wantBar ? progress!.progressBar(false) : null;
+  const res = await runEncode({
+    file,
+    features: features(a.btf_features),
+    basePath: a.btf_base,
+    // a module built for the running kernel needs no --btf_base to get a distilled base
+    defaultBasePath: '/sys/kernel/btf/vmlinux',
+    out: a.o,
+    jobs,
+    rules: a.rules as '1.24' | '1.31' | undefined,
+    progress: bar?.update,
+    langExclude: a.lang_exclude ? a.lang_exclude.split(',').filter(Boolean) : [],
+    verbose: a.verbose,
+    log: (l) => process.stderr.write(l + '\n'),
+  }).finally(() => bar?.stop());
+  if (a.stats) {
+    const s = res.stats;
+    const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s (RSS ${s.rss[k]} MiB)`).join(', ');
+    out.err(`${path.basename(file)}: ${s.cus} CUs, ${s.dies} DIEs, ${s.typesBeforeDedup} types before dedup, ${s.types} after; ${t}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  }
+}
+
 runCli('dwarf2btf', async (argv, out) => {
+  const plain = parseEncodeArgs(argv.slice(2));
+  if (plain) return encodeCommand(plain, out);
+  const [{ default: yargs }, { hideBin }, { diffBtf }, { dumpBtf }, { validateBtf }, { loadBtf }] = await Promise.all([
+    import('yargs'), import('yargs/helpers'), import('../btf/diff.js'), import('../btf/dump.js'),
+    import('../btf/validate.js'), import('./load.js'),
+  ]);
   await yargs(hideBin(argv))
     // `--btf_features=LIST FILE`: an array option must not swallow the file that follows it
     .parserConfiguration({ 'greedy-arrays': false })
@@ -67,28 +99,7 @@ runCli('dwarf2btf', async (argv, out) => {
         .option('verbose', { type: 'boolean', describe: 'say what is skipped and why' })
         .option('quiet', { type: 'boolean', describe: 'no progress output' }),
       async (a) => {
-        const file = a.file as string;
-        const jobs = parseJobs(a.j);
-        const bar = progressBar(!!a.quiet);
-        const res = await runEncode({
-          file,
-          features: features(a.btf_features),
-          basePath: a.btf_base,
-          // a module built for the running kernel needs no --btf_base to get a distilled base
-          defaultBasePath: '/sys/kernel/btf/vmlinux',
-          out: a.o,
-          jobs,
-          rules: a.rules as '1.24' | '1.31' | undefined,
-          progress: bar?.update,
-          langExclude: a.lang_exclude ? a.lang_exclude.split(',').filter(Boolean) : [],
-          verbose: a.verbose,
-          log: (l) => process.stderr.write(l + '\n'),
-        }).finally(() => bar?.stop());
-        if (a.stats) {
-          const s = res.stats;
-          const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s (RSS ${s.rss[k]} MiB)`).join(', ');
-          out.err(`${path.basename(file)}: ${s.cus} CUs, ${s.dies} DIEs, ${s.typesBeforeDedup} types before dedup, ${s.types} after; ${t}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
-        }
+        await encodeCommand(a as unknown as EncodeArgv, out);
       },
     )
     .command(

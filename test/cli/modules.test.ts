@@ -70,7 +70,7 @@ describe('encode --btf_base', () => {
     expect(run('check', '--base', vmlinux, ko).stdout).toMatch(/ok, \d+ types/);
   });
 
-  it.skipIf(!haveObjcopy)('--btf_features=base_ref (the form users type) in place: .BTF.base as pahole 1.31 writes it, .BTF over it', () => {
+  it.skipIf(!haveObjcopy)('--btf_features=base_ref (the form users type) in place: the .BTF.base and .BTF pahole 1.31 writes', () => {
     const ko = copy(MOD, 'baseref.ko');
     const base = path.join(G131, 'kernel.gcc-x86_64.o.btf');
     const r = run('encode', '--btf_features=base_ref', '--btf_base', base, ko);
@@ -78,6 +78,7 @@ describe('encode --btf_base', () => {
     expect(r.status).toBe(0);
     const [btf, dist] = sections(ko, '.BTF', '.BTF.base');
     expect(same(dist, path.join(G131, 'mod.gcc-x86_64.o.dist.base'))).toBe(true);
+    expect(same(btf, path.join(G131, 'mod.gcc-x86_64.o.dist.btf'))).toBe(true);
     // -o writes the same two things to OUT and OUT.base
     const out = path.join(dir, 'baseref.btf');
     expect(run('encode', '--btf_features=default,distilled_base', '--btf_base', base, '-o', out, MOD).status).toBe(0);
