@@ -72,11 +72,14 @@ export class StringTable {
       this.slots = new Int32Array(cap);
       this.hashes = new Int32Array(cap);
     }
+    // one tight loop (it runs once, before it is optimized): ends found natively, hashBytes inlined
+    const len = this.len;
     let p = 0;
-    while (p < this.len) {
-      let e = p;
-      while (e < this.len && b[e] !== 0) e++;
-      const h = hashBytes(b, p, e);
+    while (p < len) {
+      let e = section.indexOf(0, p);
+      if (e < 0) e = len;
+      let h = 0x811c9dc5 | 0;
+      for (let i = p; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
       if (this.lookup(b, p, e, h) < 0) this.insertSlot(p, h);
       p = e + 1;
     }

@@ -87,7 +87,7 @@ const OK = 0, ERR = -1, SKIP = -2, E2BIG = -3, EEXIST = -4;
 class Stop extends Error {}
 
 /** Resolution results for a table's ids (base ids included), reused for split BTF over it. */
-interface Resolution { rid: Uint32Array; rsize: Uint32Array }
+interface Resolution { kinds: Uint8Array; types: Uint32Array; rid: Uint32Array; rsize: Uint32Array }
 /**
  * The resolve walk over a base, kept per base table: it resolves only the base types that split
  * tables refer to (and what those need), as they come; `full` once it has had to walk it all.
@@ -124,19 +124,20 @@ class Validator {
     this.state = new Uint8Array(n);
     this.rid = new Uint32Array(n);
     this.rsize = new Uint32Array(n);
-    for (let tt: BtfTable | null = t; tt; tt = tt.base) {
-      for (let i = 0; i < tt.count; i++) {
-        const at = tt.offs[i];
-        this.kinds[tt.startId + i] = (tt.words[at + 1] >>> 24) & 0x1f;
-        this.types[tt.startId + i] = tt.words[at + 2];
-      }
-    }
     if (t.base) {
-      // base types count as resolved, with the base's own results
+      // base types count as resolved, with the base's own results (and kinds and sizes, which
+      // its walk has already read out of its words)
       const r = baseResolution(t.base, t);
+      this.kinds.set(r.kinds);
+      this.types.set(r.types);
       this.rid.set(r.rid);
       this.rsize.set(r.rsize);
       this.state.fill(RESOLVED, 0, this.startId);
+    }
+    for (let i = 0; i < t.count; i++) {
+      const at = t.offs[i];
+      this.kinds[t.startId + i] = (t.words[at + 1] >>> 24) & 0x1f;
+      this.types[t.startId + i] = t.words[at + 2];
     }
   }
 
@@ -789,7 +790,7 @@ function baseResolution(base: BtfTable, split: BtfTable): Resolution {
       b.full = true;
     }
   }
-  return { rid: b.v.rid, rsize: b.v.rsize };
+  return b.v;
 }
 
 /**

@@ -113,8 +113,10 @@ export async function runEncode(r: EncodeRun): Promise<EncodeRunResult> {
     if (distilled) about(out + '.base', () => writeFileAtomic(out + '.base', distilled.serialize(bigEndian)));
     about(out, () => writeFileAtomic(out, bytes));
   } else {
-    const sections: SectionContents[] = [{ name: '.BTF', data: bytes }];
-    if (distilled) sections.push({ name: BTF_BASE_SECTION, data: distilled.serialize(bigEndian) });
+    // a linked vmlinux may have an allocated .BTF already: if the new one is bigger it leaves
+    // the segment (the kernel build extracts it with objcopy --only-section=.BTF anyway)
+    const sections: SectionContents[] = [{ name: '.BTF', data: bytes, mayLeaveSegment: true }];
+    if (distilled) sections.push({ name: BTF_BASE_SECTION, data: distilled.serialize(bigEndian), mayLeaveSegment: true });
     about(file, () => setSections(file, sections, file));
   }
   return { ...res, written: { btf, base: distilled } };

@@ -20,6 +20,14 @@ export interface SectionContents {
    * becomes SHT_PROGBITS, SHF_COMPRESSED is cleared since the new data is stored as is).
    */
   align?: number;
+  /**
+   * When the section lies in a loadable segment and its new contents do not fit there: instead of
+   * failing, it leaves the segment — it becomes a section that is not allocated (SHF_ALLOC
+   * cleared, address 0) with its contents appended like a new section's, and the segment's bytes
+   * stay as they were. For .BTF of a linked vmlinux, which the kernel build extracts with
+   * `objcopy --only-section=.BTF` (a vmlinux that already has an allocated .BTF is re-encoded).
+   */
+  mayLeaveSegment?: boolean;
 }
 
 /**
@@ -28,7 +36,8 @@ export interface SectionContents {
  * (which stays open). `outPath` may be the input's own path.
  *
  * A replaced section that lies inside a segment cannot move: its new contents are written in place
- * (the rest of the old space zero-filled), and an InputError is thrown if they do not fit.
+ * (the rest of the old space zero-filled), and an InputError is thrown if they do not fit (unless
+ * the section may leave the segment, see SectionContents.mayLeaveSegment).
  * Bytes after the last one in use (the old section header table, the old contents of replaced
  * sections, unreferenced trailing data) are dropped.
  */
@@ -142,7 +151,12 @@ function planLayout(elf: ElfFile, sections: readonly SectionContents[]): Plan {
     const f = new Writer(header, le, elf.is64);
     if (old.type === C.SHT_NOBITS) f.u32(4, C.SHT_PROGBITS);
     if (old.flags & C.SHF_COMPRESSED) f.u32(elf.is64 && !le ? 12 : 8, old.flags & ~C.SHF_COMPRESSED);
-    if (occupiesFile(old) && inSegment(old)) {
+    if (occupiesFile(old) && inSegment(old) && s.data.length > old.size && s.mayLeaveSegment) {
+      f.u32(elf.is64 && !le ? 12 : 8, old.flags & ~(C.SHF_ALLOC | C.SHF_COMPRESSED));
+      f.word(elf.is64 ? 16 : 12, 0); // sh_addr
+      replaced.add(old.index);
+      appended.push({ header, data: s.data, align: old.addralign });
+    } else if (occupiesFile(old) && inSegment(old)) {
       if (s.data.length > old.size) {
         throw new InputError(`${describe(old)} lies in a loadable segment and cannot move; its new contents (${hex(s.data.length)} bytes) do not fit in its ${hex(old.size)} bytes`);
       }

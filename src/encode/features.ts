@@ -15,7 +15,7 @@ export const FEATURES = [
   { name: 'consistent_func', default: true, help: 'leave out functions whose prototypes differ between CUs, whose parameters are not where the ABI puts them, or whose ELF symbols are at several addresses' },
   { name: 'decl_tag_kfuncs', default: true, help: 'tag kfuncs of .BTF_ids kfunc sets with DECL_TAG bpf_kfunc (and bpf_fastcall)' },
   { name: 'reproducible_build', default: false, help: 'accepted: output is always reproducible' },
-  { name: 'distilled_base', default: false, help: 'write a distilled base (.BTF.base) for out-of-tree modules; alias base_ref (pending: issue 4)' },
+  { name: 'distilled_base', default: false, help: 'with --btf_base: also write the distilled base (.BTF.base, or OUT.base with -o) and the split BTF over it, for out-of-tree modules; alias base_ref' },
   { name: 'global_var', default: false, help: 'encode every global variable, one DATASEC per data section' },
   { name: 'attributes', default: false, help: 'not supported: refused' },
   { name: 'true_signature', default: false, help: 'not supported: refused' },

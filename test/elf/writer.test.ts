@@ -313,6 +313,29 @@ describe('setSections on executables', () => {
     expect(fs.readFileSync(out).equals(before)).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+
+  it('a section inside a segment that may leave it (.BTF of a vmlinux): unallocated and appended when too big', (ctx) => {
+    const exe = buildExe(ctx, 'exe-leave', ['-no-pie']);
+    const rodata = readelfSections(exe).find((s) => s.name === '.rodata')!;
+    const out = path.join(dir, 'exe-leave.out');
+    const big = new Uint8Array(rodata.size + 100).fill(0x33);
+    setSections(exe, [{ name: '.rodata', data: big, mayLeaveSegment: true }], out);
+    const s = readelfSections(out).find((x) => x.name === '.rodata')!;
+    expect(s.flags).not.toContain('A');
+    expect(s.addr).toBe(0n);
+    expect(s.size).toBe(big.length);
+    expect(s.offset).toBeGreaterThan(rodata.offset);
+    // the segments and their bytes are as they were; the section is no longer mapped
+    const [headersOut, mapOut] = readelfSegments(out).split('Section to Segment mapping');
+    expect(headersOut).toBe(readelfSegments(exe).split('Section to Segment mapping')[0]);
+    expect(mapOut).not.toMatch(/\.rodata/);
+    const a = fs.readFileSync(exe), b = fs.readFileSync(out);
+    expect(b.subarray(rodata.offset, rodata.offset + rodata.size).equals(a.subarray(rodata.offset, rodata.offset + rodata.size))).toBe(true);
+    expect(b.subarray(s.offset, s.offset + s.size).equals(Buffer.from(big))).toBe(true);
+    // what fits still goes in place
+    setSections(exe, [{ name: '.rodata', data: new Uint8Array(8), mayLeaveSegment: true }], out);
+    expect(readelfSections(out).find((x) => x.name === '.rodata')!.offset).toBe(rodata.offset);
+  });
 });
 
 describe('setSections on unusual files', () => {
