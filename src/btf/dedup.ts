@@ -211,7 +211,8 @@ class Deduper {
     this.map = new Int32Array(this.endId);
     this.hypot = new Int32Array(this.endId).fill(UNPROCESSED);
     this.baseCached = cached !== null;
-    this.table = cached ? cached.table.clone() : new CandidateTable(1 << 12);
+    // entries for every type up front (the pool's size does not change the candidate order)
+    this.table = cached ? cached.table.clone() : new CandidateTable(Math.max(1 << 12, this.endId));
     this.enumFwdNames = new Set(cached?.enumFwdNames);
     this.enumsByContent = new Map();
     if (cached) for (const [h, l] of cached.enumsByContent) this.enumsByContent.set(h, l.slice());
