@@ -49,7 +49,7 @@ export type PaholeCommand =
 
 type Handler = (value: string | undefined, st: ParseState) => void;
 interface OptionSpec {
-  /** 'none': a flag; 'required': takes a value; 'optional': a value only attached (-j8, --jobs=8). */
+  /** 'none': a flag; 'required': takes a value; 'optional': a value attached (-j8, --jobs=8), or a number next (see detachedJobs). */
   arg: 'none' | 'required' | 'optional';
   short?: string;
   run: Handler;
@@ -69,7 +69,7 @@ interface ParseState {
   command: PaholeCommand | null;
 }
 
-/** pahole 1.31's feature names (`attributes` aside) and this one's alias for distilled_base. */
+/** base_ref, the name the feature had in its first proposal (pahole 1.31 itself ignores it). */
 const ALIASES: Record<string, FeatureName> = { base_ref: 'distilled_base' };
 /** Names pahole 1.31 knows and dwarf2btf cannot produce. */
 const UNSUPPORTED = new Set(['attributes']);
@@ -179,7 +179,13 @@ export function parsePaholeArgs(argv: readonly string[], exists: (p: string) => 
         if (i + 1 >= argv.length) throw new UsageError(`option '--${name}' requires an argument`);
         value = argv[++i];
       }
-      if (spec.arg === 'optional' && value === undefined && name === 'jobs') value = detachedJobs(argv, i, exists) ?? undefined, i += value === undefined ? 0 : 1;
+      if (spec.arg === 'optional' && value === undefined) {
+        const next = detachedJobs(argv, i, exists);
+        if (next !== null) {
+          value = next;
+          i++;
+        }
+      }
       spec.run(value, st);
       continue;
     }
@@ -254,7 +260,7 @@ Encode the DWARF of FILE (a vmlinux, module or object) as BTF, as pahole ${PAHOL
   -?, --help                     this help
 `;
 
-/** Runs one parsed command; returns the exit status. */
+/** Runs one parsed command (errors are thrown, as InputError or UsageError). */
 export async function runPahole(cmd: PaholeCommand, write: (s: string) => void): Promise<void> {
   switch (cmd.kind) {
     case 'version':
