@@ -89,7 +89,10 @@ export interface ElfFunctions {
   /** Names (without suffix), sorted as strcmp sorts them. */
   names: string[];
   index: Map<string, number>;
-  /** The name's symbols sit at different addresses (pahole leaves such functions out). */
+  /**
+   * The name's symbols sit at different addresses (pahole leaves such functions out). As in
+   * pahole, never set for the last name.
+   */
   ambiguous: Uint8Array;
   /** Registered as a kfunc in a .BTF_ids kfunc set (see kfuncs.ts), and its flags. */
   kfunc: Uint8Array;
@@ -134,7 +137,8 @@ export function elfFunctions(elf: ElfFile): ElfFunctions {
   const ambiguous = new Uint8Array(names.length);
   names.forEach((n, i) => {
     index.set(n, i);
-    if (byName.get(n)!.ambiguous) ambiguous[i] = 1;
+    // pahole decides a name's ambiguity when it meets the next name: the last is never checked
+    if (byName.get(n)!.ambiguous && i < names.length - 1) ambiguous[i] = 1;
   });
   return { names, index, ambiguous, kfunc: new Uint8Array(names.length), kfuncFlags: new Uint32Array(names.length) };
 }

@@ -76,6 +76,14 @@ describe('ELF functions (pahole 1.31)', () => {
     const gcc = withElf('protos.gcc-x86_64-dwarf5-O2.o', elfFunctions);
     expect(gcc.ambiguous[gcc.index.get('pick')!]).toBe(0);
   });
+
+  it('never call the last name ambiguous (pahole checks a name when it meets the next)', () => {
+    for (const name of ['protos.clang-x86_64-dwarf5-O2.o', 'protos.gcc-x86_64-dwarf5-O2.o']) {
+      const fns = withElf(name, elfFunctions);
+      expect(fns.names[fns.names.length - 1]).toBe('zz_last'); // two static copies at two non-zero addresses
+      expect(fns.ambiguous[fns.names.length - 1]).toBe(0);
+    }
+  });
 });
 
 describe('kfunc sets', () => {
@@ -211,14 +219,14 @@ describe('functions across linked units (protos.*)', () => {
     it(`keeps the consistent ones, and all of them without consistent_func (${name})`, () => {
       const log: string[] = [];
       const t = encodeFile(obj(name), { features: defaultFeatures(), verbose: true, log: (l) => log.push(l) }).btf;
-      expect(funcNames(t)).toEqual(['clamp', 'item_weight', 'protos_a_entry', 'protos_b_entry', 'tweak']);
+      expect(funcNames(t)).toEqual(['clamp', 'item_weight', 'protos_a_entry', 'protos_b_entry', 'tweak', 'zz_last']);
       expect(log.filter((l) => l.startsWith('scale:'))).toEqual(['scale: function left out: its prototypes differ between compile units']);
       expect(log.some((l) => l.startsWith('pick: function left out'))).toBe(true);
       const loose = encodeFile(obj(name), { features: defaultFeatures(), rules: '1.31' });
       expect(funcNames(loose.btf)).toEqual(funcNames(t));
       const f = defaultFeatures();
       f.consistent_func = false;
-      expect(funcNames(encodeFile(obj(name), { features: f }).btf)).toEqual(['clamp', 'item_weight', 'pick', 'protos_a_entry', 'protos_b_entry', 'scale', 'tweak']);
+      expect(funcNames(encodeFile(obj(name), { features: f }).btf)).toEqual(['clamp', 'item_weight', 'pick', 'protos_a_entry', 'protos_b_entry', 'scale', 'tweak', 'zz_last']);
     });
   }
 

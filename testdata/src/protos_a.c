@@ -9,6 +9,8 @@
  *     (pahole matches const loosely): kept, with this unit's prototype;
  *   - tweak: static, called with a constant: an optimized clone (tweak.constprop.0) at -O2,
  *     encoded under its own name;
+ *   - zz_last: a static function in each unit, alike, two symbols at two addresses, but the last
+ *     name in order, whose addresses pahole never compares: kept;
  * and weak variables defined in both units, per-CPU and not: one symbol, two DWARF variables at
  * one address (pahole's DATASEC then has overlapping entries, which the kernel refuses). */
 #include "protos.h"
@@ -45,10 +47,15 @@ static noinline int tweak(int a, int b)
 	return a * b + pcpu_a_only;
 }
 
+static noinline int zz_last(int a)
+{
+	return a + 11;
+}
+
 int protos_a_entry(int x)
 {
 	struct item it = { x, "a" };
 
 	return pick(x) + item_weight(&it) + (int)scale(x, 2) + clamp(&x) + tweak(x, 3) + tweak(x + 1, 3) +
-	       (int)pcpu_weak;
+	       (int)pcpu_weak + zz_last(x);
 }

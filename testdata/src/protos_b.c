@@ -20,9 +20,14 @@ static noinline int pick(int a, int b)
 	return a - b;
 }
 
+static noinline int zz_last(int a)
+{
+	return a - 11;
+}
+
 int protos_b_entry(int x)
 {
 	struct item it = { x, "b" };
 
-	return scale(x) + clamp(&x) + pick(x, tunable) + item_weight(&it) + (int)pcpu_weak;
+	return scale(x) + clamp(&x) + pick(x, tunable) + item_weight(&it) + (int)pcpu_weak + zz_last(x);
 }
