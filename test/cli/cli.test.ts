@@ -157,3 +157,14 @@ describe.skipIf(!haveBpftool)('dump and check', () => {
     });
   }
 });
+
+describe('npm start', () => {
+  it('the sample encodes, passes the kernel rules and matches both pahole versions', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/sample.mjs')], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/kernel rules: pass/);
+    expect(r.stdout).toMatch(/pahole 1\.31 --btf_features=default: yes/);
+    expect(r.stdout).toMatch(/pahole 1\.24 --btf_gen_floats \(with its feature set\): yes/);
+  });
+});
