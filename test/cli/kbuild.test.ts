@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffBtf } from '../../src/btf/diff.js';
+import { Kind } from '../../src/btf/kinds.js';
 import { BtfTable } from '../../src/btf/table.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -85,6 +86,16 @@ describe.skipIf(reason !== null)('Kbuild with PAHOLE=dwarf2btf-pahole (out-of-tr
     const d = diffBtf(ours, theirs);
     expect([...d.onlyA.keys(), ...d.onlyB.keys()]).toEqual([]);
     expect(btf.equals(fs.readFileSync(path.join(GOLD, 'hello.ko.BTF')))).toBe(true);
+  });
+
+  it('tags the module\'s kfuncs (its .BTF_ids set) with DECL_TAG bpf_kfunc, as pahole 1.31 does', () => {
+    const dist = BtfTable.parse(dump('.BTF.base'));
+    const ours = BtfTable.parse(dump('.BTF'), dist);
+    const tagged: string[] = [];
+    for (let id = ours.startId; id < ours.endId; id++) {
+      if (ours.kind(id) === Kind.DECL_TAG && ours.name(id) === 'bpf_kfunc') tagged.push(ours.name(ours.sizeOrType(id)));
+    }
+    expect(tagged.sort()).toEqual(['hello_kfunc_count', 'hello_kfunc_value']);
   });
 
   it('relocates onto the headers\' vmlinux BTF, by the kernel\'s rules', () => {
