@@ -1,5 +1,5 @@
 import { InputError, hex } from '../errors.js';
-import { AbbrevCache, AbbrevTable } from './abbrev.js';
+import { AbbrevCache, AbbrevTable, fixedFormSize } from './abbrev.js';
 import { At, Form } from './constants.js';
 import type { DwarfSections } from './sections.js';
 import type { UnitHeader } from './unit.js';
@@ -408,7 +408,8 @@ export class DieReader {
   }
 
   private skipValue(form: number): void {
-    const fixed = fixedSize(form, this.unit);
+    const u = this.unit;
+    const fixed = fixedFormSize(form, u.offsetSize, u.addressSize, u.version);
     if (fixed >= 0) { this.p += fixed; return; }
     const d = this.info;
     switch (form) {
@@ -612,22 +613,5 @@ export class DieReader {
     const p = pos - this.base;
     if (this.unit.addressSize === 8) { this.u64(p); out.lo = this.vlo; out.hi = this.vhi; }
     else { out.lo = this.unit.addressSize === 4 ? this.u32(p) : this.u16(p); out.hi = 0; }
-  }
-}
-
-function fixedSize(form: number, u: UnitHeader): number {
-  switch (form) {
-    case Form.flag_present: case Form.implicit_const: return 0;
-    case Form.data1: case Form.ref1: case Form.flag: case Form.strx1: case Form.addrx1: return 1;
-    case Form.data2: case Form.ref2: case Form.strx2: case Form.addrx2: return 2;
-    case Form.strx3: case Form.addrx3: return 3;
-    case Form.data4: case Form.ref4: case Form.strx4: case Form.addrx4: case Form.ref_sup4: return 4;
-    case Form.data8: case Form.ref8: case Form.ref_sig8: case Form.ref_sup8: return 8;
-    case Form.data16: return 16;
-    case Form.addr: return u.addressSize;
-    case Form.ref_addr: return u.version <= 2 ? u.addressSize : u.offsetSize;
-    case Form.strp: case Form.line_strp: case Form.sec_offset: case Form.strp_sup:
-    case Form.GNU_ref_alt: case Form.GNU_strp_alt: return u.offsetSize;
-    default: return -1;
   }
 }
