@@ -30,7 +30,7 @@ export class AbbrevTable {
     const names: number[] = [], forms: number[] = [], consts: number[] = [];
     let p = offset;
     const end = data.length;
-    const uleb = (): number => {
+    const leb = (signed: boolean): number => {
       let result = 0, mul = 1, b: number;
       do {
         if (p >= end) throw new InputError(`.debug_abbrev: truncated at ${hex(p)}`);
@@ -38,19 +38,11 @@ export class AbbrevTable {
         result += (b & 0x7f) * mul;
         mul *= 128;
       } while (b & 0x80);
+      if (signed && b & 0x40) result -= mul;
       return result;
     };
-    const sleb = (): number => {
-      let result = 0, mul = 1, b: number;
-      do {
-        if (p >= end) throw new InputError(`.debug_abbrev: truncated at ${hex(p)}`);
-        b = data[p++];
-        result += (b & 0x7f) * mul;
-        mul *= 128;
-      } while (b & 0x80);
-      if (b & 0x40) result -= mul;
-      return result;
-    };
+    const uleb = (): number => leb(false);
+    const sleb = (): number => leb(true);
     let maxCode = 0;
     for (;;) {
       const code = uleb();

@@ -142,7 +142,7 @@ export class DieReader {
     return r;
   }
 
-  /** Reads a ULEB128 into vlo/vhi (exact to 64 bits). */
+  /** Reads a ULEB128 into vlo/vhi (exact to 64 bits); leaves its bit count and last byte. */
   private uleb64(): void {
     const d = this.info;
     let p = this.p, lo = 0, hi = 0, shift = 0, b: number;
@@ -161,35 +161,23 @@ export class DieReader {
     this.p = p;
     this.vlo = lo >>> 0;
     this.vhi = hi >>> 0;
+    this.lebBits = shift;
+    this.lebLast = b;
   }
+  private lebBits = 0;
+  private lebLast = 0;
 
   /** Reads a SLEB128 into vlo/vhi as 64-bit two's complement. */
   private sleb64(): void {
-    const d = this.info;
-    let p = this.p, lo = 0, hi = 0, shift = 0, b: number;
-    do {
-      if (p >= d.length) this.fail('truncated LEB128');
-      b = d[p++];
-      const bits = b & 0x7f;
-      if (shift < 32) {
-        lo |= bits << shift;
-        if (shift > 25) hi |= bits >>> (32 - shift);
-      } else if (shift < 64) {
-        hi |= bits << (shift - 32);
-      }
-      shift += 7;
-    } while (b & 0x80);
-    if (b & 0x40 && shift < 64) {
-      if (shift < 32) {
-        lo |= -1 << shift;
-        hi = -1;
-      } else {
-        hi |= -1 << (shift - 32);
-      }
+    this.uleb64();
+    const shift = this.lebBits;
+    if (!(this.lebLast & 0x40) || shift >= 64) return;
+    if (shift < 32) {
+      this.vlo = (this.vlo | (-1 << shift)) >>> 0;
+      this.vhi = 0xffffffff;
+    } else {
+      this.vhi = (this.vhi | (-1 << (shift - 32))) >>> 0;
     }
-    this.p = p;
-    this.vlo = lo >>> 0;
-    this.vhi = hi >>> 0;
   }
 
   private u16(p: number): number { return this.dv.getUint16(p, this.le); }
