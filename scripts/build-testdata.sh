@@ -234,7 +234,8 @@ multi gcc     x86_64  5 pic    shared
 multi clang   x86_64  5 pic    shared
 multi gcc     x86_64  5 static static
 # pahole 1.31's function and variable rules: parameter registers (regs), kfunc sets in .BTF_ids
-# (kfuncs), functions and weak variables across two linked units (protos)
+# (kfuncs; arena, arena_bad: arena pointers, for the attributes feature), functions and weak
+# variables across two linked units (protos)
 row gcc     x86_64  5 O2  regs
 row gcc     x86_64  4 O2  regs
 row clang   x86_64  5 O2  regs
@@ -244,6 +245,8 @@ row gcc     s390x   5 O2  regs
 row gcc     x86_64  5 ""  kfuncs
 row clang   x86_64  5 O2  kfuncs
 row gcc     s390x   5 ""  kfuncs
+row gcc     x86_64  5 ""  arena arena_bad
+row clang   x86_64  5 O2  arena
 linked protos "$PROTOS_SRCS" gcc   x86_64  5 O2 rel
 linked protos "$PROTOS_SRCS" gcc   x86_64  4 "" rel
 linked protos "$PROTOS_SRCS" clang x86_64  5 O2 rel

@@ -71,8 +71,6 @@ interface ParseState {
 
 /** base_ref, the name the feature had in its first proposal (pahole 1.31 itself ignores it). */
 const ALIASES: Record<string, FeatureName> = { base_ref: 'distilled_base' };
-/** Names pahole 1.31 knows and dwarf2btf cannot produce. */
-const UNSUPPORTED = new Set(['attributes']);
 /** Names dwarf2btf's own --btf_features knows but pahole 1.31 does not (ignored as it would). */
 const NOT_IN_131 = new Set(['true_signature', 'layout']);
 
@@ -98,7 +96,6 @@ function btfFeatures(list: string, strict: boolean, st: ParseState): void {
   for (const word of s.split(',')) {
     if (!word) continue;
     const name = (ALIASES[word] ?? word) as FeatureName;
-    if (UNSUPPORTED.has(name)) throw new InputError(`BTF feature '${word}' is not supported by dwarf2btf`);
     const known = FEATURES.some((x) => x.name === name) && !NOT_IN_131.has(name);
     if (known) {
       st.features[name] = true;
@@ -138,7 +135,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   skip_encoding_btf_type_tag: { arg: 'none', run: set('type_tag', false) },
   skip_encoding_btf_enum64: { arg: 'none', run: set('enum64', false) },
   skip_encoding_btf_inconsistent_proto: { arg: 'none', run: set('consistent_func', true) },
-  btf_attributes: { arg: 'none', run: () => { throw new InputError('--btf_attributes is not supported by dwarf2btf'); } },
+  btf_attributes: { arg: 'none', run: set('attributes', true) },
   lang_exclude: {
     arg: 'required',
     run: (v, st) => { st.langExclude.push(...(v as string).split(',').filter(Boolean)); },
@@ -273,7 +270,7 @@ export async function runPahole(cmd: PaholeCommand, write: (s: string) => void):
       write(HELP);
       return;
     case 'supported_btf_features':
-      write(FEATURES.filter((x) => !NOT_IN_131.has(x.name) && !UNSUPPORTED.has(x.name)).map((x) => x.name).join(',') + '\n');
+      write(FEATURES.filter((x) => !NOT_IN_131.has(x.name)).map((x) => x.name).join(',') + '\n');
       return;
     case 'encode': {
       const a = cmd.args;

@@ -23,6 +23,8 @@ export interface AssembleOptions {
   consistent?: boolean;
   /** pahole 1.31: decl_tag_kfuncs (with decl_tag). */
   tagKfuncs?: boolean;
+  /** pahole 1.31: attributes (with decl_tag_kfuncs): arena pointers of KF_ARENA_* kfuncs. */
+  arenaTags?: boolean;
   log?: (line: string) => void;
 }
 
@@ -44,6 +46,7 @@ export function createAssembler(elf: ElfFile, base: BtfTable | null, f: Features
   const opts: AssembleOptions = {
     rules, vars: f.var, force: f.encode_force, verbose, log,
     consistent: f.consistent_func, tagKfuncs: f.decl_tag_kfuncs && f.decl_tag,
+    arenaTags: f.decl_tag_kfuncs && f.attributes,
   };
   if (rules === '1.24') {
     return new Assembler(base, { funcSyms: functionSymbols(elf), percpu: f.var ? percpuSymbols(elf, f.encode_force) : null }, opts);
@@ -101,7 +104,8 @@ export class Assembler {
     this.btf = new BtfTable(base, undefined, 1 << 20, 1 << 16);
     if (opts.rules === '1.31' && syms.functions) {
       this.saved = new SavedFunctions(syms.functions, {
-        consistent: !!opts.consistent, tagKfuncs: !!opts.tagKfuncs, verbose: opts.verbose, log: opts.log,
+        consistent: !!opts.consistent, tagKfuncs: !!opts.tagKfuncs, arenaTags: !!opts.arenaTags,
+        verbose: opts.verbose, log: opts.log,
       });
     }
   }

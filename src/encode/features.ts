@@ -17,7 +17,7 @@ export const FEATURES = [
   { name: 'reproducible_build', default: false, help: 'accepted: output is always reproducible' },
   { name: 'distilled_base', default: false, help: 'with --btf_base: also write the distilled base (.BTF.base, or OUT.base with -o) and the split BTF over it, for out-of-tree modules; alias base_ref' },
   { name: 'global_var', default: false, help: 'encode every global variable, one DATASEC per data section' },
-  { name: 'attributes', default: false, help: 'not supported: refused' },
+  { name: 'attributes', default: false, help: 'with decl_tag_kfuncs: the arena pointers of kfuncs flagged KF_ARENA_RET/ARG1/ARG2 point to a TYPE_TAG address_space(1) with kind_flag set' },
   { name: 'true_signature', default: false, help: 'not supported: refused' },
   { name: 'layout', default: false, help: 'not supported: refused' },
 ] as const;
@@ -47,7 +47,7 @@ export function rulesFor(f: Features, explicit?: Rules): Rules {
 }
 
 const ALIASES: Record<string, FeatureName> = { base_ref: 'distilled_base' };
-const REFUSED = new Set<FeatureName>(['attributes', 'true_signature', 'layout']);
+const REFUSED = new Set<FeatureName>(['true_signature', 'layout']);
 
 export function noFeatures(): Features {
   const f = {} as Features;

@@ -4,7 +4,8 @@
  * global type ids; after the last unit the saved functions are sorted by name, the copies of one
  * function (from several units, or an abstract instance and its out-of-line copy) are compared,
  * and one FUNC_PROTO + FUNC per function is appended, followed by its kfunc and annotation
- * DECL_TAGs.
+ * DECL_TAGs (and preceded, for an arena kfunc with the attributes feature, by its arena pointer
+ * types: see kfuncs.ts).
  *
  * With consistent_func a function is left out when its copies disagree on the prototype, when a
  * parameter arrives in another register than the ABI's, when a packed struct is passed on the
@@ -13,7 +14,8 @@
 import { Kind, infoKind, infoKflag, infoVlen } from '../btf/kinds.js';
 import type { BtfTable } from '../btf/table.js';
 import type { DeclTag } from './cu.js';
-import { FASTCALL_TAG, KFUNC_TAG, KF_FASTCALL } from './kfuncs.js';
+import { InputError } from '../errors.js';
+import { ARENA_ATTR, FASTCALL_TAG, KFUNC_TAG, KF_ARENA_ARG1, KF_ARENA_ARG2, KF_ARENA_RET, KF_FASTCALL } from './kfuncs.js';
 import { strcmpOrder, type ElfFunctions } from './symtab.js';
 
 const FLAG_UNEXPECTED = 1;
@@ -25,6 +27,8 @@ export interface FunctionRules {
   consistent: boolean;
   /** decl_tag_kfuncs (and decl_tag): DECL_TAG bpf_kfunc on kfuncs. */
   tagKfuncs: boolean;
+  /** attributes (with decl_tag_kfuncs): arena pointers of kfuncs flagged KF_ARENA_*. */
+  arenaTags?: boolean;
   verbose: boolean;
   log?: (line: string) => void;
 }
@@ -109,12 +113,20 @@ export class SavedFunctions {
   private emitOne(btf: BtfTable, k: number, name: string, fn: number): void {
     const d = this.words;
     let p = this.at[k];
-    const ret = d[p++];
+    let ret = d[p++];
     const vlen = d[p++];
+    let arg1 = -1, arg2 = -1;
+    const flags = this.fns.kfuncFlags[fn];
+    if (this.rules.arenaTags && this.fns.kfunc[fn] && flags & (KF_ARENA_RET | KF_ARENA_ARG1 | KF_ARENA_ARG2)) {
+      if (flags & KF_ARENA_RET) ret = arenaPointer(btf, ret, name, 'its return value');
+      if (flags & KF_ARENA_ARG1) arg1 = arenaPointer(btf, vlen > 0 ? d[p + 1] : -1, name, 'argument 1');
+      if (flags & KF_ARENA_ARG2) arg2 = arenaPointer(btf, vlen > 1 ? d[p + 3] : -1, name, 'argument 2');
+    }
     const proto = btf.begin(0, Kind.FUNC_PROTO, vlen, 0, ret);
     for (let i = 0; i < vlen; i++) {
       btf.push(d[p++]);
-      btf.push(d[p++]);
+      const type = d[p++];
+      btf.push(i === 0 && arg1 >= 0 ? arg1 : i === 1 && arg2 >= 0 ? arg2 : type);
     }
     const id = btf.begin(btf.addStr(name), Kind.FUNC, 0, 0, proto);
     if (this.rules.tagKfuncs && this.fns.kfunc[fn]) {
@@ -146,6 +158,19 @@ export class SavedFunctions {
     }
     return true;
   }
+}
+
+/**
+ * For an arena kfunc (see kfuncs.ts): a new PTR to a TYPE_TAG "address_space(1)" (kind_flag 1) on
+ * what the pointer `ptr` points to, appended to `btf`; its id. `ptr` must be a PTR (-1: the
+ * function has no such parameter).
+ */
+function arenaPointer(btf: BtfTable, ptr: number, func: string, what: string): number {
+  if (ptr <= 0 || infoKind(btf.info(ptr)) !== Kind.PTR) {
+    throw new InputError(`kfunc '${func}' is flagged as taking or returning an arena pointer, but ${what} ${ptr < 0 ? 'does not exist' : 'is not a pointer'}`);
+  }
+  const tag = btf.begin(btf.addStr(ARENA_ATTR), Kind.TYPE_TAG, 0, 1, btf.sizeOrType(ptr));
+  return btf.begin(0, Kind.PTR, 0, 0, tag);
 }
 
 /** Kind, with a FWD taken as the STRUCT or UNION it declares. */

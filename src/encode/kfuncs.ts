@@ -9,7 +9,10 @@
  *
  * with the set symbol's size spanning its entries. pahole 1.31 (decl_tag_kfuncs) tags the FUNC of
  * every function listed in a kfunc set with DECL_TAG "bpf_kfunc", plus "bpf_fastcall" when its
- * flags have KF_FASTCALL.
+ * flags have KF_FASTCALL. With the attributes feature too, a kfunc whose flags say that its return
+ * value or first or second argument points into a BPF arena (KF_ARENA_RET, KF_ARENA_ARG1,
+ * KF_ARENA_ARG2) has that pointer replaced in its prototype by a new PTR to a TYPE_TAG
+ * "address_space(1)" with kind_flag set (a type attribute, which the kernel accepts from 6.16).
  */
 import type { ElfFile } from '../elf/reader.js';
 import { InputError } from '../errors.js';
@@ -20,6 +23,10 @@ const FUNC_PREFIX = '__BTF_ID__func__';
 const BTF_SET8_KFUNCS = 1;
 /** include/linux/btf.h */
 export const KF_FASTCALL = 1 << 12;
+export const KF_ARENA_RET = 1 << 13;
+export const KF_ARENA_ARG1 = 1 << 14;
+export const KF_ARENA_ARG2 = 1 << 15;
+export const ARENA_ATTR = 'address_space(1)';
 export const KFUNC_TAG = 'bpf_kfunc';
 export const FASTCALL_TAG = 'bpf_fastcall';
 

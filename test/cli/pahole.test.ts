@@ -90,9 +90,11 @@ describe('parsePaholeArgs: pahole 1.31\'s rules', () => {
     expect(on(encodeArgs(['-J', '--btf_gen_all', 'x.o']).features)).toEqual(on(noFeatures()));
   });
 
-  it('refuses what dwarf2btf cannot produce: attributes', () => {
-    expect(() => parsePaholeArgs(['-J', '--btf_features=attributes', 'x.o'])).toThrow(InputError);
-    expect(() => parsePaholeArgs(['-J', '--btf_attributes', 'x.o'])).toThrow(/not supported/);
+  it('takes attributes as pahole 1.31 does (--btf_features=attributes, --btf_attributes)', () => {
+    const a = encodeArgs(['-J', '--btf_features=default,attributes', 'x.o']);
+    const b = encodeArgs(['-J', '--btf_features=default', '--btf_attributes', 'x.o']);
+    expect(on(a.features)).toEqual([...DEFAULT, 'attributes'].sort());
+    expect(on(b.features)).toEqual([...DEFAULT, 'attributes'].sort());
   });
 
   it('-j forms: -j, -jN, -j N (when no file is called N), --jobs, --jobs=N', () => {

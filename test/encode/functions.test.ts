@@ -12,7 +12,7 @@ import { validateBtf } from '../../src/btf/validate.js';
 import { DieReader } from '../../src/dwarf/die.js';
 import { ElfFile } from '../../src/elf/reader.js';
 import { CuEncoder, type FuncCandidate } from '../../src/encode/cu.js';
-import { defaultFeatures, noFeatures, parseFeatures, rulesFor } from '../../src/encode/features.js';
+import { defaultFeatures, noFeatures, parseFeatures, rulesFor, type Features } from '../../src/encode/features.js';
 import { typesMatch } from '../../src/encode/functions.js';
 import { KF_FASTCALL, collectKfuncs, kfuncName } from '../../src/encode/kfuncs.js';
 import { opEnd, registerParams } from '../../src/encode/locations.js';
@@ -285,6 +285,56 @@ describe('variables (pahole 1.31)', () => {
       expect(kernelVerdict(fs.readFileSync(path.join(ROOT, 'testdata/golden/pahole-1.31-globals', name + '.btf')))).toBe(1);
     });
   }
+});
+
+describe('attributes: arena pointers of kfuncs (KF_ARENA_RET / ARG1 / ARG2)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dwarf2btf-arena-'));
+  const loader = path.join(ROOT, 'scripts/bpf-btf-load.py');
+  const attributes = (): Features => ({ ...defaultFeatures(), attributes: true });
+  /** The prototype of FUNC `name`: its return and parameter type ids. */
+  const proto = (t: BtfTable, name: string): number[] => {
+    for (let id = 1; id < t.endId; id++) {
+      if (t.kind(id) !== Kind.FUNC || t.name(id) !== name) continue;
+      const p = t.sizeOrType(id);
+      return [t.sizeOrType(p), ...Array.from({ length: t.vlen(p) }, (_, i) => t.extra(p, 2 * i + 1))];
+    }
+    throw new Error(`no FUNC ${name}`);
+  };
+  /** 'arena' for a PTR to TYPE_TAG address_space(1) with kind_flag set, else the kind's name. */
+  const what = (t: BtfTable, id: number): string => {
+    if (id === 0) return 'void';
+    if (t.kind(id) !== Kind.PTR) return Kind[t.kind(id)];
+    const tag = t.sizeOrType(id);
+    return t.kind(tag) === Kind.TYPE_TAG && t.kflag(tag) === 1 && t.name(tag) === 'address_space(1)' ? 'arena' : 'PTR';
+  };
+
+  for (const name of ['arena.gcc-x86_64-dwarf5.o', 'arena.clang-x86_64-dwarf5-O2.o']) {
+    it(`flagged pointers, and only those, point into the arena (${name}); the kernel accepts it`, () => {
+      const t = encodeFile(obj(name), { features: attributes() }).btf;
+      expect(validateBtf(t)).toBeNull();
+      const shape = (fn: string): string[] => proto(t, fn).map((id) => what(t, id));
+      expect(shape('bpf_arena_alloc')).toEqual(['arena', 'PTR', 'INT', 'INT']);
+      expect(shape('bpf_arena_free')).toEqual(['void', 'PTR', 'arena', 'INT']);
+      expect(shape('bpf_arena_swap')).toEqual(['arena', 'arena', 'arena']);
+      expect(shape('bpf_arena_peek')).toEqual(['PTR', 'arena', 'INT']);
+      expect(shape('bpf_page_swap')).toEqual(['PTR', 'PTR', 'PTR']);
+      expect(shape('not_a_kfunc_arena')).toEqual(['PTR', 'PTR']);
+      // without the feature nothing points into the arena
+      const plain = encodeFile(obj(name), { features: defaultFeatures() }).btf;
+      for (let id = 1; id < plain.endId; id++) expect(plain.kind(id)).not.toBe(Kind.TYPE_TAG);
+      const file = path.join(dir, 'a.btf');
+      fs.writeFileSync(file, t.serialize());
+      const r = spawnSync('python3', [loader, file], { encoding: 'utf8' });
+      if (r.status !== 0 && r.status !== 1) return; // bpf() not permitted here
+      expect(r.stdout.trim()).toBe('accepted');
+    });
+  }
+
+  it('a flagged argument that is not a pointer fails the encode, naming the kfunc', () => {
+    const bad = obj('arena_bad.gcc-x86_64-dwarf5.o');
+    expect(() => encodeFile(bad, { features: attributes() })).toThrow(/kfunc 'bpf_arena_bad' .* argument 1 is not a pointer/);
+    expect(encodeFile(bad, { features: defaultFeatures() }).btf.count).toBeGreaterThan(0);
+  });
 });
 
 describe('dwarf2btf encode --rules', () => {

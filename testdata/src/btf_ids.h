@@ -13,6 +13,9 @@
 #define KF_RELEASE (1 << 1)
 #define KF_RET_NULL (1 << 2)
 #define KF_FASTCALL (1 << 12)
+#define KF_ARENA_RET (1 << 13)
+#define KF_ARENA_ARG1 (1 << 14)
+#define KF_ARENA_ARG2 (1 << 15)
 
 #define __ids_str1(x) #x
 #define __ids_str(x) __ids_str1(x)
