@@ -69,6 +69,24 @@ export class BtfTable {
     this.count += count;
   }
 
+  /**
+   * Makes room for at least `words` more words and `types` more types, so that appending them
+   * copies nothing. Room never written costs no memory (the pages of a fresh array are not touched
+   * until used), so a generous estimate is cheap, and doubling a 100 MB table is not.
+   */
+  reserve(words: number, types: number): void {
+    if (this.nWords + words > this.words.length) {
+      const w = new Uint32Array(this.nWords + words);
+      w.set(this.words.subarray(0, this.nWords));
+      this.words = w;
+    }
+    if (this.count + types > this.offs.length) {
+      const o = new Uint32Array(this.count + types);
+      o.set(this.offs.subarray(0, this.count));
+      this.offs = o;
+    }
+  }
+
   /** Empties the table for reuse, keeping its buffers (string table untouched). */
   reset(): void {
     this.count = 0;

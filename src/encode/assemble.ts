@@ -110,6 +110,29 @@ export class Assembler {
     }
   }
 
+  /**
+   * The names a function must have to become a FUNC under these rules (CuEncodeOptions.funcNames),
+   * or null when any may: pahole 1.24 takes the ELF function symbols of the name (any external
+   * function without a symbol table), pahole 1.31 the ELF functions (see ElfFunctions).
+   */
+  functionNames(): string[] | null {
+    if (this.opts.rules === '1.24') {
+      const syms = this.syms.funcSyms;
+      return syms && syms.size > 0 ? [...syms] : null;
+    }
+    const fns = this.syms.functions;
+    return this.saved && fns ? [...fns.index.keys()] : [];
+  }
+
+  /**
+   * Sizes the output for `infoBytes` bytes of .debug_info, so that it grows without copies: a
+   * vmlinux's 164 MB give 33 M words and 3.4 M types (0.2 words, 0.021 types a byte); reserved
+   * room never written takes no memory.
+   */
+  reserveFor(infoBytes: number): void {
+    this.btf.reserve(Math.ceil(infoBytes * 0.25) + 4096, Math.ceil(infoBytes * 0.03) + 1024);
+  }
+
   /** Maps offsets of `src` (a fragment's string table) to this BTF's, interning on first use. */
   private strMapper(src: StringTable): (off: number) => number {
     let x = this.xlat.get(src) ?? new Int32Array(0);
@@ -357,39 +380,60 @@ export function appendRelocated(dst: BtfTable, src: BtfTable, reloc: Relocations
   dst.appendOffs(src.offs, src.count, base);
 }
 
+/**
+ * The functions and variables of a fragment that some rule set (1.24 or 1.31) may encode: no
+ * function declarations, nor functions with an unnamed parameter; no variable declaration that
+ * completes nothing, nor a variable without a static address or a declaration it completes. What
+ * a worker sends: the rest would only be copied between threads to be skipped.
+ */
+export function candidatesOnly(frag: CuFragment): { funcs: CuFragment['funcs']; vars: CuFragment['vars'] } {
+  return {
+    funcs: frag.funcs.filter((f) => !f.declaration && f.argNames),
+    vars: frag.vars.filter((v) => !(v.declaration && !v.hasSpec) && (v.global || v.hasSpec)),
+  };
+}
+
+/** Scratch lists for relocationLists, reused across calls (grown as needed). */
+let scratchRefs = new Uint32Array(1 << 16);
+let scratchStrs = new Uint32Array(1 << 16);
+
 /** Positions of the type-id words and the non-zero string-offset words of `t`, ascending. */
 export function relocationLists(t: BtfTable): Relocations {
-  const refs: number[] = [], strs: number[] = [];
   const w = t.words;
+  // a type has at most as many references and strings as words: room for all of them up front
+  if (scratchRefs.length < t.nWords) scratchRefs = new Uint32Array(t.nWords * 2);
+  if (scratchStrs.length < t.nWords) scratchStrs = new Uint32Array(t.nWords * 2);
+  const refs = scratchRefs, strs = scratchStrs;
+  let nr = 0, ns = 0;
   for (let i = 0; i < t.count; i++) {
     const at = t.offs[i];
     const info = w[at + 1];
     const kind = infoKind(info), vlen = infoVlen(info);
-    if (w[at] !== 0) strs.push(at);
+    if (w[at] !== 0) strs[ns++] = at;
     switch (kind) {
       case Kind.PTR: case Kind.TYPEDEF: case Kind.VOLATILE: case Kind.CONST: case Kind.RESTRICT:
       case Kind.FUNC: case Kind.VAR: case Kind.DECL_TAG: case Kind.TYPE_TAG:
-        refs.push(at + 2); break;
-      case Kind.ARRAY: refs.push(at + 3, at + 4); break;
+        refs[nr++] = at + 2; break;
+      case Kind.ARRAY: refs[nr++] = at + 3; refs[nr++] = at + 4; break;
       case Kind.STRUCT: case Kind.UNION:
-        for (let j = 0; j < vlen; j++) {
-          if (w[at + 3 + j * 3] !== 0) strs.push(at + 3 + j * 3);
-          refs.push(at + 4 + j * 3);
+        for (let j = 0, m = at + 3; j < vlen; j++, m += 3) {
+          if (w[m] !== 0) strs[ns++] = m;
+          refs[nr++] = m + 1;
         }
         break;
       case Kind.FUNC_PROTO:
-        refs.push(at + 2);
-        for (let j = 0; j < vlen; j++) {
-          if (w[at + 3 + j * 2] !== 0) strs.push(at + 3 + j * 2);
-          refs.push(at + 4 + j * 2);
+        refs[nr++] = at + 2;
+        for (let j = 0, p = at + 3; j < vlen; j++, p += 2) {
+          if (w[p] !== 0) strs[ns++] = p;
+          refs[nr++] = p + 1;
         }
         break;
-      case Kind.ENUM: for (let j = 0; j < vlen; j++) if (w[at + 3 + j * 2] !== 0) strs.push(at + 3 + j * 2); break;
-      case Kind.ENUM64: for (let j = 0; j < vlen; j++) if (w[at + 3 + j * 3] !== 0) strs.push(at + 3 + j * 3); break;
-      case Kind.DATASEC: for (let j = 0; j < vlen; j++) refs.push(at + 3 + j * 3); break;
+      case Kind.ENUM: for (let j = 0, p = at + 3; j < vlen; j++, p += 2) if (w[p] !== 0) strs[ns++] = p; break;
+      case Kind.ENUM64: for (let j = 0, p = at + 3; j < vlen; j++, p += 3) if (w[p] !== 0) strs[ns++] = p; break;
+      case Kind.DATASEC: for (let j = 0, p = at + 3; j < vlen; j++, p += 3) refs[nr++] = p; break;
     }
   }
-  return { refs: Uint32Array.from(refs), strs: Uint32Array.from(strs) };
+  return { refs: refs.slice(0, nr), strs: strs.slice(0, ns) };
 }
 
 /**

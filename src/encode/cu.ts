@@ -160,7 +160,11 @@ export class CuEncoder {
     }
     this.strpMap = new Int32Array(reader.strSize + 1);
     this.lists = reader.sections;
+    this.funcNames = opts.funcNames ? new Set(opts.funcNames) : null;
   }
+
+  /** CuEncodeOptions.funcNames as a set. */
+  private readonly funcNames: Set<string> | null;
 
   /**
    * Interns the string attribute `at` of the current DIE into the fragment string table, straight
@@ -242,7 +246,7 @@ export class CuEncoder {
     // a declaration) can become VARs, under every rule set: leave the rest out of the fragment
     for (const f of this.funcDies) {
       const c = this.funcCandidate(f, protos, annotations);
-      if (!c.declaration) frag.funcs.push(c);
+      if (c && !c.declaration) frag.funcs.push(c);
     }
     if (this.opts.funcChecks) this.checkFuncs(frag);
     for (let i = 0; i < this.varDies.length; i++) {
@@ -939,7 +943,8 @@ export class CuEncoder {
 
   // ---- functions and variables ----
 
-  private funcCandidate(die: number, protos: BtfTable, annotations: boolean): FuncCandidate {
+  /** A function DIE as a candidate FUNC; null if its name is not one that can become a FUNC. */
+  private funcCandidate(die: number, protos: BtfTable, annotations: boolean): FuncCandidate | null {
     const r = this.r;
     r.read(die);
     let name = r.str(At.name);
@@ -954,6 +959,7 @@ export class CuEncoder {
         name = r.str(At.name);
       }
     }
+    if (this.funcNames && (name === null || !this.funcNames.has(name))) return null;
     const proto = this.emitProto(protos, die, true);
     const argNames = this.unnamedParams === 0;
     let tags: DeclTag[] | null = null;

@@ -16,6 +16,11 @@ export interface CuEncodeOptions {
    * uncertainLoc).
    */
   funcChecks: boolean;
+  /**
+   * The only function names that can become FUNCs (the ELF's functions), or null: any. Functions
+   * of other names are not encoded at all (no prototype, no checks), which the output cannot tell.
+   */
+  funcNames?: string[] | null;
   /** How many parameters the target's ABI passes in registers (pahole's nr_register_params). */
   regParams: number;
   /** The DW_OP_regN opcode each of those arrives in (-1 or absent: not known for the target). */

@@ -165,6 +165,8 @@ function prepare(elf: ElfFile, opts: EncodeOptions) {
   const cuOpts = cuOptions(f, opts.langExclude, elf.machine, rules);
   const dwarf = openDwarf(elf, cuOpts.funcChecks);
   const asm = createAssembler(elf, opts.base ?? null, f, rules, !!opts.verbose, opts.log);
+  asm.reserveFor(dwarf.units.length ? dwarf.units[dwarf.units.length - 1].end : 0);
+  cuOpts.funcNames = asm.functionNames();
   return { dwarf, asm, cuOpts };
 }
 
