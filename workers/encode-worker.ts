@@ -1,13 +1,14 @@
-// Worker entry: encodes batches of compile units and posts their fragments back. Everything it
-// needs arrives in workerData (shared sections, unit headers, options); the encoding itself is
-// src/encode/cu.ts, exactly as on the main thread.
+// Worker entry: claims batches of compile units in turn with the other threads and posts their
+// fragments back until none is left. Everything it needs arrives in workerData (shared sections,
+// unit headers, batches, options); the encoding itself is src/encode/cu.ts, exactly as on the
+// main thread.
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StringTable } from '../src/btf/strings.js';
 import { DieReader } from '../src/dwarf/die.js';
 import { CuEncoder } from '../src/encode/cu.js';
 import { packFragment, type FragmentMessage } from '../src/encode/fragment.js';
-import type { WorkerInit, ToWorker, FromWorker } from '../src/encode/parallel.js';
+import { claimBatch, stopClaims, type WorkerInit, type FromWorker } from '../src/encode/parallel.js';
 import { InputError, hex } from '../src/errors.js';
 
 const init = workerData as WorkerInit;
@@ -37,24 +38,23 @@ function window(index: number): Uint8Array | undefined {
   return view;
 }
 
-parentPort!.on('message', (m: ToWorker) => {
-  if (m.type !== 'batch') return;
-  let unit = m.first;
+function encodeBatch(batch: number): void {
+  const [first, end] = init.batches[batch];
+  let unit = first;
   try {
     const frags: (FragmentMessage | null)[] = [];
     const transfer: ArrayBuffer[] = [];
-    let dies = 0;
-    for (; unit < m.end; unit++) {
+    for (; unit < end; unit++) {
       const f = enc.encode(init.units[unit], window(unit));
-      if (f) dies += f.dies;
       frags.push(f ? packFragment(f, transfer) : null);
     }
     const fresh = strings.bytes.slice(sent, strings.len);
     sent = strings.len;
     transfer.push(fresh.buffer);
-    const msg: FromWorker = { type: 'result', id: m.id, first: m.first, frags, strings: fresh, dies };
+    const msg: FromWorker = { type: 'result', batch, frags, strings: fresh };
     parentPort!.postMessage(msg, transfer);
   } catch (e) {
+    stopClaims(init.claims);
     const u = init.units[unit];
     const input = e instanceof InputError;
     const text = (e as Error).message ?? String(e);
@@ -63,5 +63,15 @@ parentPort!.on('message', (m: ToWorker) => {
       message: text.startsWith('CU ') ? text : `CU at ${hex(u?.offset ?? 0)}${enc.cuLabel ? ` ('${enc.cuLabel}')` : ''}: ${text}`,
     };
     parentPort!.postMessage(msg);
+    throw e;
   }
-});
+}
+
+try {
+  const n = init.batches.length;
+  for (let b = claimBatch(init.claims, n); b >= 0; b = claimBatch(init.claims, n)) encodeBatch(b);
+  const done: FromWorker = { type: 'done' };
+  parentPort!.postMessage(done);
+} catch {
+  // reported above; wait to be terminated
+}

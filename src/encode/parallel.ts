@@ -7,7 +7,7 @@ import type { DwarfSections } from '../dwarf/sections.js';
 import type { UnitHeader } from '../dwarf/unit.js';
 import { InputError } from '../errors.js';
 import type { CuFragment } from './cu.js';
-import { unpackFragment, type FragmentMessage } from './fragment.js';
+import { packFragment, unpackFragment, type FragmentMessage } from './fragment.js';
 import type { CuEncodeOptions } from './options.js';
 
 /** What a worker starts with (workerData). Section arrays are backed by SharedArrayBuffers. */
@@ -27,11 +27,35 @@ export interface WorkerInit {
   /** Read each unit from this file at offset + unit offset (a linked file's .debug_info). */
   stream: { path: string; offset: number } | null;
   options: CuEncodeOptions;
+  /** The batches, [first unit, end unit) each, in unit order. */
+  batches: [number, number][];
+  /** Shared claim words (see claimBatch). */
+  claims: Int32Array;
 }
 
-export type ToWorker = { type: 'batch'; id: number; first: number; end: number };
+// words of the shared claims array: the next batch nobody has taken, and 1 once the encode has
+// failed
+const NEXT = 0, STOP = 1;
+
+function newClaims(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(8));
+}
+
+/** Takes the next batch (of `n`); -1 when none is left or the encode has been stopped. */
+export function claimBatch(claims: Int32Array, n: number): number {
+  if (Atomics.load(claims, STOP) !== 0) return -1;
+  const b = Atomics.add(claims, NEXT, 1);
+  return b < n ? b : -1;
+}
+
+/** Tells every thread to claim nothing more. */
+export function stopClaims(claims: Int32Array): void {
+  Atomics.store(claims, STOP, 1);
+}
+
 export type FromWorker =
-  | { type: 'result'; id: number; first: number; frags: (FragmentMessage | null)[]; strings: Uint8Array; dies: number }
+  | { type: 'result'; batch: number; frags: (FragmentMessage | null)[]; strings: Uint8Array }
+  | { type: 'done' }
   | { type: 'error'; message: string; input: boolean; unit: number };
 
 export interface ParallelInput {
@@ -39,6 +63,14 @@ export interface ParallelInput {
   units: UnitHeader[];
   /** Where .debug_info lives in the file when it is streamed (else sec.info holds it). */
   stream: { path: string; offset: number } | null;
+}
+
+/** Encoding on the calling thread, for encodeParallel. */
+export interface LocalEncoder {
+  /** Encodes unit `index`; the fragment is valid until the next call. Errors name the unit. */
+  encode(index: number): CuFragment | null;
+  /** The string table of the fragments it returns. */
+  strings: StringTable;
 }
 
 function shared(b: Uint8Array | undefined): Uint8Array | undefined {
@@ -77,19 +109,41 @@ export function batches(units: UnitHeader[], jobs: number): [number, number][] {
   return out;
 }
 
+/** Who encoded the batches of an encodeParallel. */
+export interface ParallelStats {
+  batches: number;
+  /** Encoded on the calling thread, of which `held`: kept until the batches before them were in. */
+  local: number;
+  held: number;
+  /** Encoded by workers. */
+  workers: number;
+}
+
+/** Lets the event loop run once (worker messages are delivered), then resumes. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
- * Encodes every unit on `jobs` worker threads and hands the fragments to `consume` in unit order
- * (null for skipped units), so the result does not depend on which worker did what. On the first
- * error every worker is stopped and the promise rejects with it (an InputError naming the unit).
+ * Encodes every unit with `jobs` threads: this one and `jobs - 1` workers, which all claim
+ * batches of consecutive units in order from a shared counter. Fragments are handed to `consume`
+ * in unit order (none for skipped units), so the result does not depend on who did what. This
+ * thread encodes a batch it claims straight into `consume` when every earlier batch has been
+ * consumed (the common case), else it keeps the batch's fragments (copied) until their turn; it
+ * consumes the workers' batches between its own. On the first error everything stops and the
+ * promise rejects with it (an InputError naming the unit).
  */
 export async function encodeParallel(
   input: ParallelInput,
   options: CuEncodeOptions,
   jobs: number,
-  consume: (frag: CuFragment | null, index: number) => void,
+  local: LocalEncoder,
+  consume: (frag: CuFragment, index: number) => void,
   progress?: (done: number, total: number) => void,
-): Promise<{ dies: number }> {
+): Promise<ParallelStats> {
   const { sec, units } = input;
+  const stats: ParallelStats = { batches: 0, local: 0, held: 0, workers: 0 };
+  const work = batches(units, jobs);
+  stats.batches = work.length;
+  const claims = newClaims();
   const init: WorkerInit = {
     sections: {
       info: input.stream ? null : shared(sec.info)!,
@@ -105,76 +159,98 @@ export async function encodeParallel(
     units,
     stream: input.stream,
     options,
+    batches: work,
+    claims,
   };
-  const work = batches(units, jobs);
-  const n = Math.max(1, Math.min(jobs, work.length));
+  const results: ((CuFragment | null)[] | undefined)[] = new Array(work.length);
+  let next = 0; // first batch not consumed yet
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const fail = (e: Error): void => {
+    failure ??= e;
+    stopClaims(claims);
+    wake?.();
+  };
+  const consumeReady = (): void => {
+    while (next < work.length && results[next] && !failure) {
+      const frags = results[next]!;
+      results[next] = undefined;
+      const first = work[next][0];
+      try {
+        frags.forEach((f, k) => { if (f) consume(f, first + k); });
+      } catch (e) {
+        fail(e as Error);
+        return;
+      }
+      next++;
+      progress?.(work[next - 1][1], units.length);
+    }
+  };
+
   const url = workerUrl();
   const workers: Worker[] = [];
-  const mirrors: StringTable[] = [];
-  let dies = 0;
-  return new Promise((resolve, reject) => {
-    let failed = false;
-    let nextBatch = 0;
-    let nextUnit = 0;
-    let done = 0;
-    const ready = new Map<number, CuFragment | null>();
-    const stop = (err: Error): void => {
-      if (failed) return;
-      failed = true;
-      for (const w of workers) void w.terminate();
-      reject(err);
-    };
-    const send = (w: Worker): void => {
-      if (nextBatch >= work.length) return;
-      const [first, end] = work[nextBatch];
-      const msg: ToWorker = { type: 'batch', id: nextBatch++, first, end };
-      w.postMessage(msg);
-    };
-    const drain = (): void => {
-      while (ready.has(nextUnit)) {
-        const f = ready.get(nextUnit)!;
-        ready.delete(nextUnit);
-        try {
-          consume(f, nextUnit);
-        } catch (e) {
-          stop(e as Error);
-          return;
-        }
-        nextUnit++;
+  const n = Math.max(0, Math.min(jobs - 1, work.length - 1));
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 192 } });
+    const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
+    workers.push(w);
+    w.on('message', (m: FromWorker) => {
+      if (failure) return;
+      if (m.type === 'error') {
+        fail(m.input ? new InputError(m.message) : new Error(m.message));
+        return;
       }
-      progress?.(nextUnit, units.length);
-      if (nextUnit === units.length && !failed) {
-        failed = true; // settled
-        for (const w of workers) void w.terminate();
-        resolve({ dies });
-      }
-    };
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 192 } });
-      const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
-      workers.push(w);
-      mirrors.push(mirror);
-      w.on('message', (m: FromWorker) => {
-        if (failed) return;
-        if (m.type === 'error') {
-          stop(m.input ? new InputError(m.message) : new Error(m.message));
-          return;
-        }
+      if (m.type === 'result') {
+        stats.workers++;
         mirror.appendRaw(m.strings);
-        dies += m.dies;
-        m.frags.forEach((f, k) => ready.set(m.first + k, f ? unpackFragment(f, mirror) : null));
-        done++;
-        send(w);
-        drain();
-      });
-      w.on('error', (e) => stop(e instanceof Error ? e : new Error(String(e))));
-      w.on('exit', (code) => {
-        if (!failed && code !== 0) stop(new Error(`a worker thread exited with status ${code}`));
-      });
-      // two batches in flight per worker, so it never waits for the main thread
-      send(w);
-      send(w);
+        results[m.batch] = m.frags.map((f) => (f ? unpackFragment(f, mirror) : null));
+      }
+      wake?.();
+    });
+    w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+    w.on('exit', (code) => {
+      if (code !== 0 && next < work.length) fail(new Error(`a worker thread exited with status ${code}`));
+    });
+  }
+  try {
+    // this thread's share: claim, encode, consume what is ready; in between, let messages in
+    for (;;) {
+      if (n > 0) await turn();
+      if (failure) break;
+      consumeReady();
+      const b = claimBatch(claims, work.length);
+      if (b < 0 || failure) break;
+      const [first, end] = work[b];
+      stats.local++;
+      if (b === next) {
+        for (let u = first; u < end; u++) {
+          const f = local.encode(u);
+          if (f) consume(f, u);
+        }
+        next++;
+        progress?.(end, units.length);
+      } else {
+        stats.held++;
+        const held: (CuFragment | null)[] = [];
+        for (let u = first; u < end; u++) {
+          const f = local.encode(u);
+          held.push(f ? unpackFragment(packFragment(f, []), local.strings) : null);
+        }
+        results[b] = held;
+      }
     }
-    void done;
-  });
+    // the workers' last batches
+    while (next < work.length && !failure) {
+      consumeReady();
+      if (next < work.length && !failure) await new Promise<void>((resolve) => { wake = resolve; });
+      wake = null;
+    }
+  } catch (e) {
+    fail(e as Error);
+  } finally {
+    stopClaims(claims);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  if (failure) throw failure;
+  return stats;
 }

@@ -8,7 +8,7 @@ import { readUnits, scanUnits, type UnitHeader } from '../dwarf/unit.js';
 import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
 import { InputError, hex } from '../errors.js';
-import { encodeParallel } from './parallel.js';
+import { encodeParallel, type ParallelStats } from './parallel.js';
 import { createAssembler, type Assembler } from './assemble.js';
 import { CuEncoder } from './cu.js';
 import { rulesFor, type Features, type Rules } from './features.js';
@@ -40,6 +40,8 @@ export interface EncodeStats {
   timings: Record<string, number>;
   /** Resident set size (MiB) at the end of each phase. */
   rss: Record<string, number>;
+  /** With jobs > 1: who encoded the batches of units. */
+  batches?: ParallelStats;
 }
 
 export interface EncodeResult {
@@ -220,8 +222,8 @@ export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
 }
 
 /**
- * Encodes with `opts.jobs` worker threads (1: on this thread). The output is the same for every
- * number of jobs: fragments are assembled in unit order whichever worker made them.
+ * Encodes with `opts.jobs` threads: this one and `jobs - 1` workers (1: this one only). The output
+ * is the same for every number of jobs: fragments are assembled in unit order whoever made them.
  */
 export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Promise<EncodeResult> {
   const jobs = opts.jobs ?? 1;
@@ -231,24 +233,33 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
   const infoSec = elf.section('.debug_info');
   const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
   phases.lap('read');
-  let cus = 0;
-  let merge = 0;
-  const { dies } = await encodeParallel(
-    { sec: dwarf.sec, units: dwarf.units, stream },
-    cuOpts,
-    jobs,
-    (frag) => {
-      if (!frag) return;
-      const t = performance.now();
-      cus++;
-      asm.add(frag);
-      merge += performance.now() - t;
+  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
+  const local = {
+    strings: enc.strings,
+    encode(i: number) {
+      const u = dwarf.units[i];
+      try {
+        return enc.encode(u, dwarf.window?.(u));
+      } catch (e) {
+        throw inUnit(e, u, enc.cuLabel);
+      }
     },
-    opts.progress,
-  );
+  };
+  let cus = 0;
+  let dies = 0;
+  let merge = 0;
+  const par = await encodeParallel({ sec: dwarf.sec, units: dwarf.units, stream }, cuOpts, jobs, local, (frag) => {
+    const t = performance.now();
+    cus++;
+    dies += frag.dies;
+    asm.add(frag);
+    merge += performance.now() - t;
+  }, opts.progress);
   phases.lap('encode');
   phases.timings['merge (during encode)'] = merge;
-  return complete(asm, elf, phases, cus, dies);
+  const res = complete(asm, elf, phases, cus, dies);
+  res.stats.batches = par;
+  return res;
 }
 
 /** encodeFile with worker threads (opts.jobs). */

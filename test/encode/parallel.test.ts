@@ -1,5 +1,6 @@
-// Worker-thread encoding: byte-identical output for every number of jobs, errors from a worker
-// name the unit and stop everything, batches cover the units in order.
+// Worker-thread encoding: byte-identical output for every number of jobs and however the batches
+// fall between this thread and the workers, errors from a worker name the unit and stop
+// everything, batches cover the units in order.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,8 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readUnits } from '../../src/dwarf/unit.js';
 import { ElfFile } from '../../src/elf/reader.js';
 import { defaultFeatures } from '../../src/encode/features.js';
-import { batches } from '../../src/encode/parallel.js';
-import { encodeFile, encodeFileParallel, readDwarfSections } from '../../src/encode/pipeline.js';
+import { dedup } from '../../src/btf/dedup.js';
+import { StringTable } from '../../src/btf/strings.js';
+import { DieReader } from '../../src/dwarf/die.js';
+import { createAssembler } from '../../src/encode/assemble.js';
+import { CuEncoder } from '../../src/encode/cu.js';
+import { rulesFor } from '../../src/encode/features.js';
+import { batches, encodeParallel } from '../../src/encode/parallel.js';
+import { cuOptions, encodeFile, encodeFileParallel, openDwarf, readDwarfSections } from '../../src/encode/pipeline.js';
 import { InputError } from '../../src/errors.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -103,5 +110,71 @@ describe('batches', () => {
       for (let i = 1; i < b.length; i++) expect(b[i][0]).toBe(b[i - 1][1]);
       expect(b.length).toBeGreaterThanOrEqual(Math.min(units.length, jobs * 8));
     }
+  });
+});
+
+/**
+ * An encode of `elf` set up as encodeElfParallel sets it up, with a slow calling thread (15 ms a
+ * unit): the workers start, claim batches, and that thread keeps batches it took ahead of theirs
+ * until their turn.
+ */
+function slowSetup(elf: ElfFile) {
+  const features = defaultFeatures();
+  const rules = rulesFor(features);
+  const cuOpts = cuOptions(features, [], elf.machine, rules);
+  const dwarf = openDwarf(elf, cuOpts.funcChecks);
+  const asm = createAssembler(elf, null, features, rules);
+  cuOpts.funcNames = asm.functionNames();
+  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const local = {
+    strings: enc.strings,
+    encode(i: number) {
+      Atomics.wait(pause, 0, 0, 15);
+      const u = dwarf.units[i];
+      try {
+        return enc.encode(u, dwarf.window?.(u));
+      } catch (e) {
+        throw new InputError(`CU at 0x${u.offset.toString(16)}: ${(e as Error).message}`);
+      }
+    },
+  };
+  return { features, cuOpts, dwarf, asm, local, input: { sec: dwarf.sec, units: dwarf.units, stream: null } };
+}
+
+describe('sharing the batches between this thread and the workers', () => {
+  it('gives the single-threaded output when the workers take most of the batches', async () => {
+    if (!big) return;
+    const elf = ElfFile.open(big);
+    try {
+      const { features, cuOpts, asm, local, input } = slowSetup(elf);
+      const order: number[] = [];
+      const stats = await encodeParallel(input, cuOpts, 3, local, (f, i) => {
+        order.push(i);
+        asm.add(f);
+      });
+      expect(stats.workers).toBeGreaterThan(0);
+      expect(stats.local + stats.workers).toBe(stats.batches);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      const ours = dedup(asm.finish(), { consume: true }).serialize();
+      const ref = encodeFile(big, { features }).btf.serialize();
+      expect(Buffer.from(ours).equals(Buffer.from(ref))).toBe(true);
+    } finally {
+      elf.close();
+    }
+  });
+});
+
+describe('a failing unit while the workers are busy', () => {
+  it('rejects naming the unit, whichever thread met it', async () => {
+    if (!big) return;
+    const bytes = new Uint8Array(fs.readFileSync(big));
+    const probe = ElfFile.fromBytes(bytes);
+    const units = readUnits(readDwarfSections(probe).info, true);
+    const victim = units[units.length - 2];
+    bytes[probe.section('.debug_info')!.offset + victim.dieOffset] = 0x7e;
+    const { cuOpts, local, input } = slowSetup(ElfFile.fromBytes(bytes));
+    await expect(encodeParallel(input, cuOpts, 3, local, () => {}))
+      .rejects.toThrow(new RegExp(`CU at 0x${victim.offset.toString(16)}.*bad abbreviation code 126`));
   });
 });
