@@ -157,6 +157,11 @@ export class ElfFile {
 
   private src: Source;
   private alloc: ((n: number) => Uint8Array) | undefined;
+
+  /** Sets ElfOpenOptions.alloc for the sections read from now on. */
+  setAllocator(alloc: ((n: number) => Uint8Array) | undefined): void {
+    this.alloc = alloc;
+  }
   private byName: Map<string, ElfSection> | undefined;
   private relocsBySection: Map<number, ElfSection[]> | undefined;
   private symtabs = new Map<number, ElfSymbols>();

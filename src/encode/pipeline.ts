@@ -229,7 +229,15 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
   const jobs = opts.jobs ?? 1;
   if (jobs <= 1) return encodeElf(elf, opts);
   const phases = new Phases();
-  const { dwarf, asm, cuOpts } = prepare(elf, opts);
+  // the sections every thread reads, read once into shared memory
+  elf.setAllocator((n) => new Uint8Array(new SharedArrayBuffer(n)));
+  let prepared;
+  try {
+    prepared = prepare(elf, opts);
+  } finally {
+    elf.setAllocator(undefined);
+  }
+  const { dwarf, asm, cuOpts } = prepared;
   const infoSec = elf.section('.debug_info');
   const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
   phases.lap('read');
