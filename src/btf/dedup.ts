@@ -95,6 +95,21 @@ function typeWords(info: number): number {
   }
 }
 
+/**
+ * How many times CandidateTable grows while the entries with insertion index first..last
+ * (inclusive) go in: it grows before the entry of index n when its capacity c is 0 or
+ * floor((n + 1) * 4 / 3) > c, doubling from 4.
+ */
+function growthsBetween(first: number, last: number): number {
+  let count = 0;
+  // growth points: 0 (capacity 0 -> 4), then for capacity c the least n with 4(n + 1) >= 3(c + 1)
+  for (let n = 0, cap = 4; n <= last; cap *= 2) {
+    if (n >= first) count++;
+    n = Math.ceil(3 * (cap + 1) / 4) - 1;
+  }
+  return count;
+}
+
 function isRefKind(kind: number): boolean {
   switch (kind) {
     case PTR: case TYPEDEF: case VOLATILE: case CONST: case RESTRICT: case FUNC: case TYPE_TAG:
@@ -128,6 +143,42 @@ function validBaseState(base: BtfTable): BaseState | null {
   return s && s.count === base.count && s.nWords === base.nWords && s.startId === base.startId ? s : null;
 }
 
+/**
+ * Dedup while the table is being built: after each batch of types is appended, feed() runs the
+ * passes that only look back (primitives, structs and unions) on the new types, so that only
+ * the rest is left when the last type is in (finish()). The result is exactly dedup()'s. Where
+ * the all-at-once passes would pick among candidates in an order the streaming ones do not see
+ * (two structs equivalent to a new one), finish() runs dedup() instead. Streams tables with no
+ * base whose strings are unique (built with BtfTable's builders); others are deduplicated by
+ * finish().
+ */
+export class StreamingDedup {
+  private d: Deduper | null;
+
+  /** `typesHint`: how many types the table may end up with (to size the state once). */
+  constructor(private readonly t: BtfTable, typesHint = 0) {
+    this.d = t.base || !t.strings.unique ? null : new Deduper(t, true, typesHint);
+  }
+
+  /** Processes the types appended to the table since the last call. */
+  feed(): void {
+    this.d?.feed();
+  }
+
+  /** Whether finish() will have to dedup all at once (so far). */
+  get fallsBack(): boolean {
+    return !this.d || this.d.ambiguous;
+  }
+
+  /** The deduplicated table; `t` itself is destroyed. */
+  finish(): BtfTable {
+    const d = this.d;
+    this.d = null;
+    const out = d ? d.finishStreaming() : null;
+    return out ?? dedup(this.t, { consume: true });
+  }
+}
+
 /** Deduplicates `t` (base or split BTF); returns a new table over the same base. */
 export function dedup(t: BtfTable, opts: DedupOptions = {}): BtfTable {
   return new Deduper(t, opts.consume ?? false).run(opts.strings ?? 'auto');
@@ -135,15 +186,15 @@ export function dedup(t: BtfTable, opts: DedupOptions = {}): BtfTable {
 
 class Deduper {
   /** All types' words: void (3 zero words), then the base chain's, then a working copy of t's. */
-  readonly W: Uint32Array;
+  W: Uint32Array;
   /** Word offset in W of every type id (0 = void). */
-  readonly off: Uint32Array;
+  off: Uint32Array;
   readonly startId: number;
-  readonly endId: number;
+  endId: number;
   /** Canonical map: id -> representative (chains are followed by resolve), or UNPROCESSED / IN_PROGRESS. */
-  readonly map: Int32Array;
-  /** Hypothetical map of isEquiv: canonical-graph id -> candidate-graph id; reset via hypotList. */
-  readonly hypot: Int32Array;
+  map: Int32Array;
+  /** Hypothetical map of isEquiv: canonical-graph id -> candidate-graph id + 1 (0: none); reset via hypotList. */
+  hypot: Int32Array;
   private hypotList = new Int32Array(256);
   private hypotCnt = 0;
   /** Set by isEquiv when equivalence would need a base FWD resolved (base BTF can't change). */
@@ -163,9 +214,43 @@ class Deduper {
   private readonly baseWords: number = 3;
   private stack = new Int32Array(1024);
 
-  constructor(readonly t: BtfTable, consume = false) {
+  /**
+   * Streaming mode (see StreamingDedup): set by streaming(). Candidate loops then make sure their
+   * answer does not depend on the candidate order, which differs from the all-at-once order.
+   */
+  private streamingMode = false;
+  /** Streaming: the result would depend on the candidate order (fall back to the global passes). */
+  ambiguous = false;
+  /** Streaming: primitives indexed so far, and the index each enum got (see enumCandidatesInOrder). */
+  private primCount = 0;
+  private primIndex = new Map<number, number>();
+  /**
+   * Streaming: enum pairs a struct comparison found (un)equal by their canonical ids while the
+   * canonical chain of one passed a forward-declared enum: a, b, 1 if equal (flat). A later full enum may
+   * still redirect that forward declaration (see dedupPrim), and the all-at-once passes compare
+   * structs only after every such redirection: the streamed result is theirs only if each pair
+   * still compares the same at the end (checked by finishStreaming).
+   */
+  private enumPairs: number[] = [];
+
+  constructor(readonly t: BtfTable, consume = false, streamingCapacity = -1) {
     this.startId = t.startId;
     this.endId = t.startId + t.count;
+    if (streamingCapacity >= 0) {
+      // types arrive later (extend()); the table's own words are read in place
+      const cap = Math.max(streamingCapacity, this.endId, 1024) + 1;
+      this.endId = this.startId;
+      this.W = t.words;
+      this.off = new Uint32Array(cap);
+      this.map = new Int32Array(cap);
+      this.hypot = new Int32Array(cap);
+      this.baseCached = false;
+      this.table = new CandidateTable(1 << 12);
+      this.enumFwdNames = new Set();
+      this.enumsByContent = new Map();
+      this.streamingMode = true;
+      return;
+    }
     if (consume && !t.base) {
       // work in the table's own words (it is destroyed): void's three zero words go at the end
       if (t.words.length < t.nWords + 3) {
@@ -180,7 +265,7 @@ class Deduper {
       this.W = t.words;
       this.off = off;
       this.map = new Int32Array(this.endId);
-      this.hypot = new Int32Array(this.endId).fill(UNPROCESSED);
+      this.hypot = new Int32Array(this.endId);
       this.baseCached = false;
       this.table = new CandidateTable(1 << 12);
       this.enumFwdNames = new Set();
@@ -209,7 +294,7 @@ class Deduper {
     this.W = W;
     this.off = off;
     this.map = new Int32Array(this.endId);
-    this.hypot = new Int32Array(this.endId).fill(UNPROCESSED);
+    this.hypot = new Int32Array(this.endId);
     this.baseCached = cached !== null;
     // entries for every type up front (the pool's size does not change the candidate order)
     this.table = cached ? cached.table.clone() : new CandidateTable(Math.max(1 << 12, this.endId));
@@ -233,6 +318,81 @@ class Deduper {
     return this.compact(strBytes, dedupStr || t.strings.unique);
   }
 
+  // ---- streaming (see StreamingDedup) ----
+
+  /** Takes in the types appended to the table since the last call; returns the first new id. */
+  private extend(): number {
+    const t = this.t;
+    // void's three zero words: the table's unused tail (reserve some if it has none)
+    if (t.words.length < t.nWords + 3) t.reserve(3, 0);
+    this.W = t.words;
+    const from = this.endId, to = t.endId;
+    if (to > this.off.length) {
+      const cap = Math.max(to, this.off.length * 2);
+      const off = new Uint32Array(cap); off.set(this.off); this.off = off;
+      const map = new Int32Array(cap); map.set(this.map); this.map = map;
+      const hypot = new Int32Array(cap); hypot.set(this.hypot); this.hypot = hypot;
+    }
+
+    const W = this.W, off = this.off, map = this.map, offs = t.offs, start = this.startId;
+    off[0] = W.length - 3;
+    for (let id = from; id < to; id++) {
+      const o = offs[id - start];
+      off[id] = o;
+      const k = (W[o + 1] >>> 24) & 0x1f;
+      map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
+    }
+    this.endId = to;
+    return from;
+  }
+
+  /** Passes 2 and 3 for the types appended since the last call. */
+  feed(): void {
+    if (this.ambiguous) return;
+    const from = this.extend();
+    this.checkIds(from);
+    for (let id = from; id < this.endId && !this.ambiguous; id++) this.dedupPrim(id);
+    for (let id = from; id < this.endId && !this.ambiguous; id++) this.dedupStruct(id);
+  }
+
+  /** The remaining passes once every type is in; null if the result would be order-dependent. */
+  finishStreaming(): BtfTable | null {
+    this.feed();
+    if (this.ambiguous || !this.enumsSettled()) {
+      this.ambiguous = true;
+      return null;
+    }
+    this.resolveFwds();
+    for (let id = this.startId; id < this.endId; id++) this.dedupRefRoot(id);
+    return this.compact(this.t.strings.view().slice(), true);
+  }
+
+  /**
+   * The enums among the candidates under `h`, in the order the all-at-once prim pass would try
+   * them: there the index holds nothing but the primitives inserted so far, in id order, so the
+   * order follows from each one's insertion index (primIndex) and where the index grew since
+   * (see dedup-table.ts: pushed at the head, the chain reversed at every growth).
+   */
+  private enumCandidatesInOrder(h: number): number[] {
+    const found: number[] = [];
+    const table = this.table;
+    for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
+      const c = table.value(e), k = this.kind(c);
+      if ((k === ENUM || k === ENUM64) && this.primIndex.has(c)) found.push(c);
+    }
+    found.sort((a, b) => this.primIndex.get(a)! - this.primIndex.get(b)!);
+    let list: number[] = [];
+    let prev = -1;
+    for (const c of found) {
+      const g = this.primIndex.get(c)!;
+      if (growthsBetween(prev + 1, g) & 1) list.reverse();
+      list = [c, ...list];
+      prev = g;
+    }
+    if (growthsBetween(prev + 1, this.primCount - 1) & 1) list.reverse();
+    return list;
+  }
+
   // ---- type accessors ----
 
   private kind(id: number): number {
@@ -240,12 +400,12 @@ class Deduper {
   }
 
   /** Validates that every type id referenced by t's types exists (the rest trusts this). */
-  private checkIds(): void {
+  private checkIds(from = this.startId): void {
     const W = this.W, end = this.endId;
     const bad = (id: number, ref: number): never => {
       throw new InputError(`BTF type [${id}] references type id ${ref}, past the last type ${end - 1}`);
     };
-    for (let id = this.startId; id < end; id++) {
+    for (let id = from; id < end; id++) {
       const o = this.off[id], info = W[o + 1], vlen = info & 0xffff;
       switch ((info >>> 24) & 0x1f) {
         case FWD: case PTR: case TYPEDEF: case VOLATILE: case CONST: case RESTRICT: case FUNC:
@@ -421,6 +581,38 @@ class Deduper {
     }
   }
 
+  /**
+   * Streaming: records the pair if both are enums and the canonical chain of either passes a
+   * forward-declared enum (the only kind a later enum redirects).
+   */
+  private noteEnumPair(a: number, b: number): void {
+    const W = this.W, off = this.off;
+    const ka = (W[off[a] + 1] >>> 24) & 0x1f, kb = (W[off[b] + 1] >>> 24) & 0x1f;
+    if ((ka !== ENUM && ka !== ENUM64) || (kb !== ENUM && kb !== ENUM64)) return;
+    if (this.chainHasEnumFwd(a) || this.chainHasEnumFwd(b)) {
+      this.enumPairs.push(a, b, this.resolve(a) === this.resolve(b) ? 1 : 0);
+    }
+  }
+
+  private chainHasEnumFwd(id: number): boolean {
+    const map = this.map;
+    for (;;) {
+      if (this.isEnumFwd(id)) return true;
+      const m = map[id];
+      if (m < 0 || m === id) return false;
+      id = m;
+    }
+  }
+
+  /** Streaming: whether every pair noted by noteEnumPair still compares the same. */
+  private enumsSettled(): boolean {
+    const p = this.enumPairs;
+    for (let i = 0; i < p.length; i += 3) {
+      if ((this.resolve(p[i]) === this.resolve(p[i + 1]) ? 1 : 0) !== p[i + 2]) return false;
+    }
+    return true;
+  }
+
   /** A FWD's resolved STRUCT/UNION if it has one, else the id itself. */
   private resolveFwd(id: number): number {
     if (this.kind(id) !== FWD) return id;
@@ -440,16 +632,20 @@ class Deduper {
         h = this.hashIntTag(id);
         for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
           const c = table.value(e);
-          if (this.equalIntTag(id, c)) { canon = c; break; }
+          if (!this.equalIntTag(id, c)) continue;
+          if (canon !== id) { this.ambiguous = true; return; }
+          canon = c;
+          if (!this.streamingMode) break;
         }
         break;
-      case ENUM: case ENUM64:
+      case ENUM: case ENUM64: {
         h = this.hashEnum(id);
         canon = this.findEnumFast(id);
         if (canon >= 0) break;
         canon = id;
-        for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
-          const c = table.value(e);
+        const order = this.streamingMode ? this.enumCandidatesInOrder(h) : null;
+        for (let e = order ? 0 : table.first(h), i = 0; order ? i < order.length : e >= 0; order ? i++ : e = table.next(e, h)) {
+          const c = order ? order[i] : table.value(e);
           if (this.equalEnum(id, c)) { canon = c; break; }
           if (this.compatEnum(id, c)) {
             // a forward-declared enum merges into the full one; a full enum that meets a
@@ -459,11 +655,15 @@ class Deduper {
           }
         }
         break;
+      }
       case FWD: case FLOAT:
         h = this.hashCommon(id);
         for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
           const c = table.value(e);
-          if (this.equalCommon(id, c)) { canon = c; break; }
+          if (!this.equalCommon(id, c)) continue;
+          if (canon !== id) { this.ambiguous = true; return; }
+          canon = c;
+          if (!this.streamingMode) break;
         }
         break;
       default:
@@ -472,7 +672,11 @@ class Deduper {
     this.map[id] = canon;
     if (canon === id) {
       table.add(h, id);
-      if (kind === ENUM || kind === ENUM64) this.indexEnum(id);
+      if (kind === ENUM || kind === ENUM64) {
+        this.indexEnum(id);
+        if (this.streamingMode) this.primIndex.set(id, this.primCount);
+      }
+      this.primCount++;
     }
   }
 
@@ -527,6 +731,7 @@ class Deduper {
       if (!this.shallowEqualStruct(id, c)) continue;
       this.clearHypot();
       if (!this.isEquiv(id, c)) continue;
+      if (this.streamingMode && !this.onlyEquivalent(id, h, e)) return;
       this.mergeHypot();
       if (this.adjustCanon) continue; // would need to change the base: not equivalent for us
       canon = c;
@@ -536,9 +741,37 @@ class Deduper {
     if (canon === id) table.add(h, id);
   }
 
+  /**
+   * Streaming: whether no candidate after cursor `e` (under `h`) is equivalent to `id` too; else
+   * the answer depends on the candidate order: sets `ambiguous`. Leaves `hypot` as isEquiv left
+   * it for the candidate at `e`.
+   */
+  private onlyEquivalent(id: number, h: number, e: number): boolean {
+    const table = this.table;
+    let rest = table.next(e, h);
+    while (rest >= 0 && !this.shallowEqualStruct(id, table.value(rest))) rest = table.next(rest, h);
+    if (rest < 0) return true;
+    const n = this.hypotCnt, canons = this.hypotList.slice(0, n), cands = new Int32Array(n);
+    for (let i = 0; i < n; i++) cands[i] = this.hypot[canons[i]] - 1;
+    const adjust = this.adjustCanon;
+    for (; rest >= 0; rest = table.next(rest, h)) {
+      const c = table.value(rest);
+      if (!this.shallowEqualStruct(id, c)) continue;
+      this.clearHypot();
+      if (this.isEquiv(id, c)) {
+        this.ambiguous = true;
+        return false;
+      }
+    }
+    this.clearHypot();
+    for (let i = 0; i < n; i++) this.hypotAdd(canons[i], cands[i]);
+    this.adjustCanon = adjust;
+    return true;
+  }
+
   private clearHypot(): void {
     const hypot = this.hypot, list = this.hypotList;
-    for (let i = 0; i < this.hypotCnt; i++) hypot[list[i]] = UNPROCESSED;
+    for (let i = 0; i < this.hypotCnt; i++) hypot[list[i]] = 0;
     this.hypotCnt = 0;
     this.adjustCanon = false;
   }
@@ -550,7 +783,7 @@ class Deduper {
       this.hypotList = l;
     }
     this.hypotList[this.hypotCnt++] = canonId;
-    this.hypot[canonId] = candId;
+    this.hypot[canonId] = candId + 1;
   }
 
   private push(cand: number, canon: number, sp: number): number {
@@ -594,9 +827,10 @@ class Deduper {
       sp -= 2;
       const cand = this.stack[sp];
       let canon = this.stack[sp + 1];
+      if (this.streamingMode) this.noteEnumPair(cand, canon);
       if (this.resolve(cand) === this.resolve(canon)) continue;
       canon = this.resolveFwd(canon);
-      const seen = hypot[canon];
+      const seen = hypot[canon] - 1;
       if (seen >= 0) {
         // a cycle, or (compilers do this) an identical duplicate array/struct within one unit
         if (seen === cand || this.identicalArrays(seen, cand) || this.identicalStructs(seen, cand)) continue;
@@ -669,7 +903,7 @@ class Deduper {
     const map = this.map;
     for (let i = 0; i < this.hypotCnt; i++) {
       const canonId = this.hypotList[i];
-      const t = this.resolve(this.hypot[canonId]);
+      const t = this.resolve(this.hypot[canonId] - 1);
       const c = this.resolve(canonId);
       const tk = this.kind(t), ck = this.kind(c);
       if (tk !== FWD && ck === FWD) map[c] = t;

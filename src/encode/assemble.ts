@@ -130,7 +130,12 @@ export class Assembler {
    * room never written takes no memory.
    */
   reserveFor(infoBytes: number): void {
-    this.btf.reserve(Math.ceil(infoBytes * 0.25) + 4096, Math.ceil(infoBytes * 0.03) + 1024);
+    this.btf.reserve(Math.ceil(infoBytes * 0.25) + 4096, this.typesFor(infoBytes));
+  }
+
+  /** A generous estimate of the types `infoBytes` bytes of .debug_info make (see reserveFor). */
+  typesFor(infoBytes: number): number {
+    return Math.ceil(infoBytes * 0.03) + 1024;
   }
 
   /** Maps offsets of `src` (a fragment's string table) to this BTF's, interning on first use. */

@@ -1,4 +1,4 @@
-import { dedup } from '../btf/dedup.js';
+import { StreamingDedup } from '../btf/dedup.js';
 import { validateBtf } from '../btf/validate.js';
 import { StringTable } from '../btf/strings.js';
 import type { BtfTable } from '../btf/table.js';
@@ -40,6 +40,8 @@ export interface EncodeStats {
   timings: Record<string, number>;
   /** Resident set size (MiB) at the end of each phase. */
   rss: Record<string, number>;
+  /** Whether dedup's first passes ran as the units came in (else all at once at the end). */
+  dedupStreamed?: boolean;
   /** With jobs > 1: who encoded the batches of units. */
   batches?: ParallelStats;
 }
@@ -167,17 +169,21 @@ function prepare(elf: ElfFile, opts: EncodeOptions) {
   const cuOpts = cuOptions(f, opts.langExclude, elf.machine, rules);
   const dwarf = openDwarf(elf, cuOpts.funcChecks);
   const asm = createAssembler(elf, opts.base ?? null, f, rules, !!opts.verbose, opts.log);
-  asm.reserveFor(dwarf.units.length ? dwarf.units[dwarf.units.length - 1].end : 0);
+  const infoBytes = dwarf.units.length ? dwarf.units[dwarf.units.length - 1].end : 0;
+  asm.reserveFor(infoBytes);
   cuOpts.funcNames = asm.functionNames();
-  return { dwarf, asm, cuOpts };
+  // dedup's first passes run as the units come in (see StreamingDedup)
+  const dd = new StreamingDedup(asm.btf, asm.typesFor(infoBytes));
+  return { dwarf, asm, cuOpts, dd };
 }
 
 /** Dedup and the kernel-rules check, after all units are assembled. */
-function complete(asm: Assembler, elf: ElfFile, phases: Phases, cus: number, dies: number): EncodeResult {
+function complete(asm: Assembler, dd: StreamingDedup, elf: ElfFile, phases: Phases, cus: number, dies: number): EncodeResult {
   const raw = asm.finish();
   phases.lap('merge');
   const typesBeforeDedup = raw.count;
-  const btf = raw.count === 0 ? raw : dedup(raw, { consume: true });
+  const streamed = !dd.fallsBack;
+  const btf = raw.count === 0 ? raw : dd.finish();
   phases.lap('dedup');
   // never hand out BTF the kernel would refuse
   const problem = validateBtf(btf);
@@ -185,7 +191,7 @@ function complete(asm: Assembler, elf: ElfFile, phases: Phases, cus: number, die
   phases.lap('validate');
   return {
     btf, littleEndian: elf.littleEndian,
-    stats: { cus, dies, typesBeforeDedup, types: btf.count, timings: phases.timings, rss: phases.rss },
+    stats: { cus, dies, typesBeforeDedup, types: btf.count, timings: phases.timings, rss: phases.rss, dedupStreamed: streamed },
   };
 }
 
@@ -198,7 +204,7 @@ function inUnit(e: unknown, u: UnitHeader, name: string): unknown {
 /** Encodes on the calling thread, one unit after the other. */
 export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const phases = new Phases();
-  const { dwarf, asm, cuOpts } = prepare(elf, opts);
+  const { dwarf, asm, cuOpts, dd } = prepare(elf, opts);
   phases.lap('read');
   const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
   let cus = 0;
@@ -216,9 +222,10 @@ export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
     cus++;
     dies += frag.dies;
     asm.add(frag);
+    dd.feed();
   }
   phases.lap('encode');
-  return complete(asm, elf, phases, cus, dies);
+  return complete(asm, dd, elf, phases, cus, dies);
 }
 
 /**
@@ -237,7 +244,7 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
   } finally {
     elf.setAllocator(undefined);
   }
-  const { dwarf, asm, cuOpts } = prepared;
+  const { dwarf, asm, cuOpts, dd } = prepared;
   const infoSec = elf.section('.debug_info');
   const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
   phases.lap('read');
@@ -261,11 +268,12 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
     cus++;
     dies += frag.dies;
     asm.add(frag);
+    dd.feed();
     merge += performance.now() - t;
   }, opts.progress);
   phases.lap('encode');
-  phases.timings['merge (during encode)'] = merge;
-  const res = complete(asm, elf, phases, cus, dies);
+  phases.timings['merge and first dedup passes (during encode)'] = merge;
+  const res = complete(asm, dd, elf, phases, cus, dies);
   res.stats.batches = par;
   return res;
 }
