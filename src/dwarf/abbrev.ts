@@ -15,6 +15,9 @@ export class AbbrevTable {
   attrCount: Uint16Array;
   /** Bytes of attribute data when every form is fixed-size for (offsetSize, addressSize), else -1. */
   fixedSize: Int32Array;
+  /** Per attribute entry: its value's offset from the end of the abbreviation code, in a DIE of a
+   *  fixed-size abbreviation (fixedSize >= 0); valid with fixedSize. */
+  attrOffset: Int32Array;
   attrName: Uint32Array;
   attrForm: Uint16Array;
   attrConst: Float64Array;
@@ -78,6 +81,7 @@ export class AbbrevTable {
     this.attrForm = Uint16Array.from(forms);
     this.attrConst = Float64Array.from(consts);
     this.fixedSize = new Int32Array(this.count);
+    this.attrOffset = new Int32Array(this.attrForm.length);
     this.byCode = new Int32Array(maxCode + 1).fill(-1);
     for (let i = 0; i < codes.length; i++) if (this.byCode[codes[i]] === -1) this.byCode[codes[i]] = i;
     tags = kids = starts = counts = codes = [];
@@ -94,6 +98,7 @@ export class AbbrevTable {
       for (let j = s; j < e; j++) {
         const fs = fixedFormSize(this.attrForm[j], offsetSize, addressSize, version);
         if (fs < 0) { size = -1; break; }
+        this.attrOffset[j] = size;
         size += fs;
       }
       this.fixedSize[i] = size;

@@ -54,6 +54,15 @@ export class DieReader {
   private readonly slot = new Uint16Array(256);
   private readonly slotGen = new Float64Array(256);
   private gen = 0;
+  /**
+   * A DIE of a fixed-size abbreviation is decoded lazily: read() only records where its values
+   * start (lazyPos) and which abbreviation entries describe them (lazyAttr); find() decodes an
+   * attribute on first use (decoded[i] === gen once done).
+   */
+  private lazy = false;
+  private lazyPos = 0;
+  private lazyAttr = 0;
+  private readonly decoded = new Float64Array(MAX_ATTRS);
 
   // scratch for LEB decoding
   private p = 0;
@@ -225,11 +234,24 @@ export class DieReader {
     this.n = n;
     ++this.gen;
     const gen = this.gen;
-    for (let i = 0; i < n; i++) {
-      const at = t.attrName[s + i];
-      this.name[i] = at;
-      if (at < 256 && this.slotGen[at] !== gen) { this.slot[at] = i; this.slotGen[at] = gen; }
-      this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
+    const fixed = t.fixedSize[idx];
+    this.lazy = fixed >= 0;
+    if (fixed >= 0) {
+      for (let i = 0; i < n; i++) {
+        const at = t.attrName[s + i];
+        this.name[i] = at;
+        if (at < 256 && this.slotGen[at] !== gen) { this.slot[at] = i; this.slotGen[at] = gen; }
+      }
+      this.lazyPos = this.p;
+      this.lazyAttr = s;
+      this.p += fixed;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const at = t.attrName[s + i];
+        this.name[i] = at;
+        if (at < 256 && this.slotGen[at] !== gen) { this.slot[at] = i; this.slotGen[at] = gen; }
+        this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
+      }
     }
     const next = this.p + this.base;
     if (next > u.end) this.fail(`DIE runs past the end of its unit`, off);
@@ -438,14 +460,30 @@ export class DieReader {
 
   /** Index of attribute `at`, or -1. */
   find(at: number): number {
+    const i = this.index(at);
+    if (i >= 0 && this.lazy && this.decoded[i] !== this.gen) this.decode(i);
+    return i;
+  }
+
+  /** Index of attribute `at` in the current DIE, or -1 (its value not decoded). */
+  private index(at: number): number {
     if (at < 256) return this.slotGen[at] === this.gen ? this.slot[at] : -1;
     const names = this.name;
     for (let i = 0, n = this.n; i < n; i++) if (names[i] === at) return i;
     return -1;
   }
 
+  /** Decodes attribute i of the current (lazily read) DIE. */
+  private decode(i: number): void {
+    const t = this.table, j = this.lazyAttr + i, p = this.p;
+    this.p = this.lazyPos + t.attrOffset[j];
+    this.readValue(i, t.attrForm[j], t.attrConst[j]);
+    this.p = p;
+    this.decoded[i] = this.gen;
+  }
+
   has(at: number): boolean {
-    return this.find(at) >= 0;
+    return this.index(at) >= 0;
   }
 
   /** The attribute as an unsigned number (exact below 2^53); `def` when absent. */

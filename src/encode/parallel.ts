@@ -230,9 +230,15 @@ export async function encodeParallel(
         next++;
         progress?.(end, units.length);
       } else {
+        // ahead of the merge: between units, merge what the workers have delivered meanwhile
+        // (merging is this thread's first duty; it also leaves the workers more batches)
         stats.held++;
         const held: (CuFragment | null)[] = [];
-        for (let u = first; u < end; u++) {
+        for (let u = first; u < end && !failure; u++) {
+          if (u > first) {
+            await turn();
+            consumeReady();
+          }
           const f = local.encode(u);
           held.push(f ? unpackFragment(packFragment(f, []), local.strings) : null);
         }
