@@ -232,6 +232,8 @@ class Deduper {
    * still compares the same at the end (checked by finishStreaming).
    */
   private enumPairs: number[] = [];
+  /** Streaming: 1 for the ids of ENUM and ENUM64 types. */
+  private enumIds = new Uint8Array(0);
 
   constructor(readonly t: BtfTable, consume = false, streamingCapacity = -1) {
     this.startId = t.startId;
@@ -334,13 +336,17 @@ class Deduper {
       const hypot = new Int32Array(cap); hypot.set(this.hypot); this.hypot = hypot;
     }
 
-    const W = this.W, off = this.off, map = this.map, offs = t.offs, start = this.startId;
+    if (this.enumIds.length < this.map.length) {
+      const e = new Uint8Array(this.map.length); e.set(this.enumIds); this.enumIds = e;
+    }
+    const W = this.W, off = this.off, map = this.map, offs = t.offs, start = this.startId, enumIds = this.enumIds;
     off[0] = W.length - 3;
     for (let id = from; id < to; id++) {
       const o = offs[id - start];
       off[id] = o;
       const k = (W[o + 1] >>> 24) & 0x1f;
       map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
+      if (k === ENUM || k === ENUM64) enumIds[id] = 1;
     }
     this.endId = to;
     return from;
@@ -586,9 +592,8 @@ class Deduper {
    * forward-declared enum (the only kind a later enum redirects).
    */
   private noteEnumPair(a: number, b: number): void {
-    const W = this.W, off = this.off;
-    const ka = (W[off[a] + 1] >>> 24) & 0x1f, kb = (W[off[b] + 1] >>> 24) & 0x1f;
-    if ((ka !== ENUM && ka !== ENUM64) || (kb !== ENUM && kb !== ENUM64)) return;
+    const e = this.enumIds;
+    if (e[a] === 0 || e[b] === 0) return;
     if (this.chainHasEnumFwd(a) || this.chainHasEnumFwd(b)) {
       this.enumPairs.push(a, b, this.resolve(a) === this.resolve(b) ? 1 : 0);
     }
@@ -786,12 +791,16 @@ class Deduper {
     this.hypot[canonId] = candId + 1;
   }
 
+  private growStack(need: number): void {
+    let n = this.stack.length * 2;
+    while (n < need) n *= 2;
+    const s = new Int32Array(n);
+    s.set(this.stack);
+    this.stack = s;
+  }
+
   private push(cand: number, canon: number, sp: number): number {
-    if (sp + 2 > this.stack.length) {
-      const s = new Int32Array(this.stack.length * 2);
-      s.set(this.stack);
-      this.stack = s;
-    }
+    if (sp + 2 > this.stack.length) this.growStack(sp + 2);
     this.stack[sp] = cand;
     this.stack[sp + 1] = canon;
     return sp + 2;
@@ -821,14 +830,18 @@ class Deduper {
    * order (children are pushed in reverse), so `hypot` ends up filled in the same order.
    */
   private isEquiv(candRoot: number, canonRoot: number): boolean {
-    const W = this.W, off = this.off, hypot = this.hypot;
+    const W = this.W, off = this.off, hypot = this.hypot, map = this.map, streaming = this.streamingMode;
     let sp = this.push(candRoot, canonRoot, 0);
     while (sp > 0) {
       sp -= 2;
       const cand = this.stack[sp];
       let canon = this.stack[sp + 1];
-      if (this.streamingMode) this.noteEnumPair(cand, canon);
-      if (this.resolve(cand) === this.resolve(canon)) continue;
+      if (streaming) this.noteEnumPair(cand, canon);
+      // resolve() of both, its first step inline (most types map to themselves or nowhere yet)
+      const mc = map[cand], mn = map[canon];
+      const rc = mc < 0 || mc === cand ? cand : this.resolve(mc);
+      const rn = mn < 0 || mn === canon ? canon : this.resolve(mn);
+      if (rc === rn) continue;
       canon = this.resolveFwd(canon);
       const seen = hypot[canon] - 1;
       if (seen >= 0) {
@@ -877,7 +890,12 @@ class Deduper {
         case STRUCT: case UNION: {
           if (!this.shallowEqualStruct(cand, canon)) return false;
           const vlen = W[x + 1] & 0xffff;
-          for (let i = vlen - 1; i >= 0; i--) sp = this.push(W[x + 4 + 3 * i], W[y + 4 + 3 * i], sp);
+          if (sp + 2 * vlen > this.stack.length) this.growStack(sp + 2 * vlen);
+          const stack = this.stack;
+          for (let i = vlen - 1; i >= 0; i--) {
+            stack[sp++] = W[x + 4 + 3 * i];
+            stack[sp++] = W[y + 4 + 3 * i];
+          }
           break;
         }
         case FUNC_PROTO: {
