@@ -175,9 +175,10 @@ export class Assembler {
     const t = frag.types;
     const local = (id: number): number => (id === 0 ? 0 : id === INDEX_TYPE_REF ? this.indexId : id + off);
     const str = this.strMapper(t.strings);
-    if (frag.reloc && (!frag.fallbackInt || keepFallback)) {
-      // every type is kept: bulk copy, then fix up the listed words (same result as copyType)
-      appendRelocated(btf, t, frag.reloc, off, this.indexId, str);
+    if (!frag.fallbackInt || keepFallback) {
+      // every type is kept: bulk copy, then fix up the listed words (same result as copyType);
+      // a worker has listed them already
+      appendRelocated(btf, t, frag.reloc ?? relocationLists(t), off, this.indexId, str);
     } else {
       for (let id = 1; id <= frag.nTypes; id++) copyType(btf, t, id, local, str);
       let next = frag.nTypes + 1;
