@@ -5,6 +5,8 @@ import type { DwarfSections } from './sections.js';
 import type { UnitHeader } from './unit.js';
 
 const MAX_ATTRS = 256;
+/** Attribute codes below this are looked up in a table (DWARF 5's go up to 0x8c). */
+const ROW = 160;
 const TWO32 = 2 ** 32;
 
 /**
@@ -44,15 +46,22 @@ export class DieReader {
   hasChildren = false;
   /** Number of attributes. */
   n = 0;
-  readonly name = new Uint32Array(MAX_ATTRS);
   readonly form = new Uint16Array(MAX_ATTRS);
   readonly lo = new Uint32Array(MAX_ATTRS);
   readonly hi = new Uint32Array(MAX_ATTRS);
   /** Block/exprloc length (value position is in lo). */
   readonly len = new Uint32Array(MAX_ATTRS);
-  /** Attribute index by DW_AT code (< 256), valid when slotGen[code] === gen. */
-  private readonly slot = new Uint16Array(256);
-  private readonly slotGen = new Float64Array(256);
+  /**
+   * Attribute index by DW_AT code (< ROW), one row per abbreviation of the current table, built
+   * when the abbreviation is first read: rows[rowBase + code], -1 if absent. Row 0 is all -1 (no
+   * attributes: null entries, skipped DIEs).
+   */
+  private rows = new Int16Array(ROW).fill(-1);
+  private rowReady = new Uint8Array(0);
+  private rowTable: AbbrevTable | null = null;
+  private rowBase = 0;
+  /** First abbreviation entry of the current DIE's attributes (for codes >= ROW). */
+  private attrS = 0;
   private gen = 0;
   /**
    * A DIE of a fixed-size abbreviation is decoded lazily: read() only records where its values
@@ -115,6 +124,17 @@ export class DieReader {
     this.unit = u;
     this.table = this.abbrevs.get(u.abbrevOffset);
     this.table.prepare(u.offsetSize, u.addressSize, u.version);
+    if (this.table !== this.rowTable) {
+      const count = this.table.count;
+      this.rowTable = this.table;
+      if (this.rowReady.length < count) this.rowReady = new Uint8Array(count);
+      else this.rowReady.fill(0, 0, count);
+      if (this.rows.length < (count + 1) * ROW) {
+        const rows = new Int16Array((count + 1) * ROW);
+        rows.fill(-1, 0, ROW);
+        this.rows = rows;
+      }
+    }
     this.strOffsetsBase = u.version >= 5 ? 8 : 0;
     this.addrBase = u.version >= 5 ? 8 : 0;
     if (this.read(u.dieOffset)) {
@@ -219,6 +239,7 @@ export class DieReader {
       this.next = this.p + this.base;
       this.tag = 0;
       this.n = 0;
+      this.rowBase = 0;
       this.hasChildren = false;
       this.gen++;
       return false;
@@ -233,25 +254,17 @@ export class DieReader {
     if (n > MAX_ATTRS) this.fail(`too many attributes (${n})`, off);
     this.n = n;
     ++this.gen;
-    const gen = this.gen;
+    if (this.rowReady[idx] === 0) this.buildRow(idx);
+    this.rowBase = (idx + 1) * ROW;
+    this.attrS = s;
     const fixed = t.fixedSize[idx];
     this.lazy = fixed >= 0;
     if (fixed >= 0) {
-      for (let i = 0; i < n; i++) {
-        const at = t.attrName[s + i];
-        this.name[i] = at;
-        if (at < 256 && this.slotGen[at] !== gen) { this.slot[at] = i; this.slotGen[at] = gen; }
-      }
       this.lazyPos = this.p;
       this.lazyAttr = s;
       this.p += fixed;
     } else {
-      for (let i = 0; i < n; i++) {
-        const at = t.attrName[s + i];
-        this.name[i] = at;
-        if (at < 256 && this.slotGen[at] !== gen) { this.slot[at] = i; this.slotGen[at] = gen; }
-        this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
-      }
+      for (let i = 0; i < n; i++) this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
     }
     const next = this.p + this.base;
     if (next > u.end) this.fail(`DIE runs past the end of its unit`, off);
@@ -270,6 +283,7 @@ export class DieReader {
       this.tag = 0;
       this.hasChildren = false;
       this.n = 0;
+      this.rowBase = 0;
       this.gen++;
       this.next = this.p + this.base;
       return this.next;
@@ -280,6 +294,7 @@ export class DieReader {
     this.tag = t.tag[idx];
     this.hasChildren = t.children[idx] !== 0;
     this.n = 0;
+    this.rowBase = 0;
     this.gen++;
     const fixed = t.fixedSize[idx];
     if (fixed >= 0) {
@@ -467,10 +482,22 @@ export class DieReader {
 
   /** Index of attribute `at` in the current DIE, or -1 (its value not decoded). */
   private index(at: number): number {
-    if (at < 256) return this.slotGen[at] === this.gen ? this.slot[at] : -1;
-    const names = this.name;
-    for (let i = 0, n = this.n; i < n; i++) if (names[i] === at) return i;
+    if (at < ROW) return this.rows[this.rowBase + at];
+    const names = this.table.attrName, s = this.attrS;
+    for (let i = 0, n = this.n; i < n; i++) if (names[s + i] === at) return i;
     return -1;
+  }
+
+  /** The row of abbreviation `idx` of the current table (see rows). */
+  private buildRow(idx: number): void {
+    const t = this.table, base = (idx + 1) * ROW, s = t.attrStart[idx], n = t.attrCount[idx];
+    const rows = this.rows;
+    rows.fill(-1, base, base + ROW);
+    for (let i = 0; i < n; i++) {
+      const at = t.attrName[s + i];
+      if (at < ROW && rows[base + at] < 0) rows[base + at] = i;
+    }
+    this.rowReady[idx] = 1;
   }
 
   /** Decodes attribute i of the current (lazily read) DIE. */
