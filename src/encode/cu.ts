@@ -943,12 +943,17 @@ export class CuEncoder {
 
   // ---- functions and variables ----
 
-  /** A function DIE as a candidate FUNC; null if its name is not one that can become a FUNC. */
+  /**
+   * A function DIE as a candidate FUNC; null for a declaration or when its name is not one that
+   * can become a FUNC.
+   */
   private funcCandidate(die: number, protos: BtfTable, annotations: boolean): FuncCandidate | null {
     const r = this.r;
     r.read(die);
+    // a declaration never becomes a FUNC (see encode()): not worth its name or prototype
+    if (r.has(At.declaration)) return null;
+    const declaration = false;
     let name = r.str(At.name);
-    const declaration = r.has(At.declaration);
     const external = r.has(At.external);
     const origin = r.ref(At.abstract_origin);
     const spec = r.ref(At.specification);
