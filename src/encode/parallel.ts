@@ -191,7 +191,10 @@ export async function encodeParallel(
   const workers: Worker[] = [];
   const n = Math.max(0, Math.min(jobs - 1, work.length - 1));
   for (let i = 0; i < n; i++) {
-    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 192 } });
+    // a worker keeps little (its string table, one unit's scratch); a 16 MB young generation
+    // scavenges less often than 8 MB did (in paired vmlinux runs about 0.5 s less CPU in all) and
+    // costs no more peak memory there
+    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 } });
     const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
     workers.push(w);
     w.on('message', (m: FromWorker) => {
