@@ -842,7 +842,16 @@ class Deduper {
       const rc = mc < 0 || mc === cand ? cand : this.resolve(mc);
       const rn = mn < 0 || mn === canon ? canon : this.resolve(mn);
       if (rc === rn) continue;
-      canon = this.resolveFwd(canon);
+      // resolveFwd(canon), keeping its words' position
+      let y = off[canon], yInfo = W[y + 1];
+      if (((yInfo >>> 24) & 0x1f) === FWD) {
+        const r = this.resolve(canon), ry = off[r], rInfo = W[ry + 1];
+        if (((rInfo >>> 24) & 0x1f) !== FWD) {
+          canon = r;
+          y = ry;
+          yInfo = rInfo;
+        }
+      }
       const seen = hypot[canon] - 1;
       if (seen >= 0) {
         // a cycle, or (compilers do this) an identical duplicate array/struct within one unit
@@ -850,9 +859,9 @@ class Deduper {
         return false;
       }
       this.hypotAdd(canon, cand);
-      const x = off[cand], y = off[canon];
+      const x = off[cand], xInfo = W[x + 1];
       if (W[x] !== W[y]) return false; // names differ
-      const ck = (W[x + 1] >>> 24) & 0x1f, nk = (W[y + 1] >>> 24) & 0x1f;
+      const ck = (xInfo >>> 24) & 0x1f, nk = (yInfo >>> 24) & 0x1f;
       if ((ck === FWD || nk === FWD) && ck !== nk) {
         // FWD vs STRUCT/UNION: equivalent when the FWD's flavour matches
         let real: number, fwdKind: number;
@@ -888,8 +897,12 @@ class Deduper {
           sp = this.push(W[x + 4], W[y + 4], sp); // index type, first
           break;
         case STRUCT: case UNION: {
-          if (!this.shallowEqualStruct(cand, canon)) return false;
-          const vlen = W[x + 1] & 0xffff;
+          // shallowEqualStruct, on the words at hand (names are equal already)
+          if (xInfo !== yInfo || W[x + 2] !== W[y + 2]) return false;
+          const vlen = xInfo & 0xffff;
+          for (let i = 0, p = 3; i < vlen; i++, p += 3) {
+            if (W[x + p] !== W[y + p] || W[x + p + 2] !== W[y + p + 2]) return false;
+          }
           if (sp + 2 * vlen > this.stack.length) this.growStack(sp + 2 * vlen);
           const stack = this.stack;
           for (let i = vlen - 1; i >= 0; i--) {
