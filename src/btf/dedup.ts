@@ -1086,7 +1086,8 @@ class Deduper {
   private compact(strBytes: Uint8Array, stringsUnique: boolean): BtfTable {
     const W = this.W, off = this.off, map = this.map, start = this.startId, end = this.endId;
     // new id of every canonical type of this table; base ids stay
-    const newId = new Int32Array(end).fill(UNPROCESSED);
+    // (the hypothetical map is not needed any more: its array holds the new ids)
+    const newId = this.hypot.subarray(0, end).fill(UNPROCESSED);
     for (let id = 0; id < start; id++) newId[id] = id;
     let count = 0, nWords = 0;
     for (let id = start; id < end; id++) {

@@ -196,6 +196,7 @@ export async function encodeParallel(
     // costs no more peak memory there
     const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 } });
     const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
+    let finished = false;
     workers.push(w);
     w.on('message', (m: FromWorker) => {
       if (failure) return;
@@ -207,12 +208,16 @@ export async function encodeParallel(
         stats.workers++;
         mirror.appendRaw(m.strings);
         results[m.batch] = m.frags.map((f) => (f ? unpackFragment(f, mirror) : null));
+      } else if (m.type === 'done') {
+        // nothing left to claim (its results came before this): free its memory now
+        finished = true;
+        void w.terminate();
       }
       wake?.();
     });
     w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
     w.on('exit', (code) => {
-      if (code !== 0 && next < work.length) fail(new Error(`a worker thread exited with status ${code}`));
+      if (code !== 0 && !finished && next < work.length) fail(new Error(`a worker thread exited with status ${code}`));
     });
   }
   try {
