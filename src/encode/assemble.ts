@@ -202,7 +202,6 @@ export class Assembler {
     const funcSyms = this.syms.funcSyms ?? new Set();
     const haveSyms = funcSyms.size > 0;
     for (const f of frag.funcs) {
-      if (f.declaration || !f.argNames) continue;
       if (haveSyms) {
         if (!f.name || !funcSyms.has(f.name) || this.generated.has(f.name)) continue;
         this.generated.add(f.name);
@@ -221,7 +220,7 @@ export class Assembler {
     const fns = this.syms.functions;
     if (!saved || !fns || fns.names.length === 0) return;
     for (const f of frag.funcs) {
-      if (f.declaration || !f.argNames || !f.name) continue;
+      if (!f.name) continue;
       // (most misses are inline functions: not worth a message)
       const k = fns.index.get(f.name);
       if (k === undefined) continue;
@@ -384,19 +383,6 @@ export function appendRelocated(dst: BtfTable, src: BtfTable, reloc: Relocations
     w[p] = str(w[p]);
   }
   dst.appendOffs(src.offs, src.count, base);
-}
-
-/**
- * The functions and variables of a fragment that some rule set (1.24 or 1.31) may encode: no
- * function declarations, nor functions with an unnamed parameter; no variable declaration that
- * completes nothing, nor a variable without a static address or a declaration it completes. What
- * a worker sends: the rest would only be copied between threads to be skipped.
- */
-export function candidatesOnly(frag: CuFragment): { funcs: CuFragment['funcs']; vars: CuFragment['vars'] } {
-  return {
-    funcs: frag.funcs.filter((f) => !f.declaration && f.argNames),
-    vars: frag.vars.filter((v) => !(v.declaration && !v.hasSpec) && (v.global || v.hasSpec)),
-  };
 }
 
 /** Scratch lists for relocationLists, reused across calls (grown as needed). */

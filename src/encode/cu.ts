@@ -18,12 +18,13 @@ export interface DeclTag {
 }
 
 /** A DW_TAG_subprogram that may become a FUNC. */
+/**
+ * A DWARF function definition that may become a FUNC: not a declaration, every parameter named,
+ * and (with CuEncodeOptions.funcNames) of a name that can become a FUNC.
+ */
 export interface FuncCandidate {
   name: string | null;
-  declaration: boolean;
   external: boolean;
-  /** Every parameter has a name. */
-  argNames: boolean;
   /** Id of its FUNC_PROTO in the fragment's `protos` table (type refs are the fragment's local ids). */
   proto: number;
   tags: DeclTag[] | null;
@@ -242,11 +243,12 @@ export class CuEncoder {
     }
     const annotations = r.unitHasAnnotations;
     if (this.opts.declTags && annotations) this.emitTypeDeclTags(frag);
-    // declarations never become FUNCs, and only variables with a static address (or that complete
-    // a declaration) can become VARs, under every rule set: leave the rest out of the fragment
+    // declarations and functions with an unnamed parameter never become FUNCs, and only
+    // variables with a static address (or that complete a declaration) can become VARs, under
+    // every rule set: leave the rest out of the fragment
     for (const f of this.funcDies) {
       const c = this.funcCandidate(f, protos, annotations);
-      if (c && !c.declaration) frag.funcs.push(c);
+      if (c) frag.funcs.push(c);
     }
     if (this.opts.funcChecks) this.checkFuncs(frag);
     for (let i = 0; i < this.varDies.length; i++) {
@@ -944,15 +946,14 @@ export class CuEncoder {
   // ---- functions and variables ----
 
   /**
-   * A function DIE as a candidate FUNC; null for a declaration or when its name is not one that
-   * can become a FUNC.
+   * A function DIE as a candidate FUNC; null for a declaration, a function with an unnamed
+   * parameter, or when its name is not one that can become a FUNC.
    */
   private funcCandidate(die: number, protos: BtfTable, annotations: boolean): FuncCandidate | null {
     const r = this.r;
     r.read(die);
     // a declaration never becomes a FUNC (see encode()): not worth its name or prototype
     if (r.has(At.declaration)) return null;
-    const declaration = false;
     let name = r.str(At.name);
     const external = r.has(At.external);
     const origin = r.ref(At.abstract_origin);
@@ -966,13 +967,13 @@ export class CuEncoder {
     }
     if (this.funcNames && (name === null || !this.funcNames.has(name))) return null;
     const proto = this.emitProto(protos, die, true);
-    const argNames = this.unnamedParams === 0;
+    if (this.unnamedParams !== 0) return null;
     let tags: DeclTag[] | null = null;
     if (this.opts.declTags && annotations) {
       r.read(die);
       if (r.hasChildren) tags = this.collectDeclTags(r.next, DeclCtx.FUNCTION);
     }
-    return { name, declaration, external, argNames, proto, tags, die, unexpectedReg: false, uncertainLoc: false };
+    return { name, external, proto, tags, die, unexpectedReg: false, uncertainLoc: false };
   }
 
   private varCandidate(die: number, topLevel: boolean, annotations: boolean): VarCandidate {
