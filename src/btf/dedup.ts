@@ -380,12 +380,10 @@ class Deduper {
    * (see dedup-table.ts: pushed at the head, the chain reversed at every growth).
    */
   private enumCandidatesInOrder(h: number): number[] {
-    const found: number[] = [];
-    const table = this.table;
-    for (let e = table.first(h); e >= 0; e = table.next(e, h)) {
-      const c = table.value(e), k = this.kind(c);
-      if ((k === ENUM || k === ENUM64) && this.primIndex.has(c)) found.push(c);
-    }
+    const found = this.candidates(h).filter((c) => {
+      const k = this.kind(c);
+      return (k === ENUM || k === ENUM64) && this.primIndex.has(c);
+    });
     found.sort((a, b) => this.primIndex.get(a)! - this.primIndex.get(b)!);
     let list: number[] = [];
     let prev = -1;
@@ -397,6 +395,14 @@ class Deduper {
     }
     if (growthsBetween(prev + 1, this.primCount - 1) & 1) list.reverse();
     return list;
+  }
+
+  /** The types indexed under `h`, in the order the index yields them. */
+  private candidates(h: number): number[] {
+    const out: number[] = [];
+    const table = this.table;
+    for (let e = table.first(h); e >= 0; e = table.next(e, h)) out.push(table.value(e));
+    return out;
   }
 
   // ---- type accessors ----
@@ -648,9 +654,9 @@ class Deduper {
         canon = this.findEnumFast(id);
         if (canon >= 0) break;
         canon = id;
-        const order = this.streamingMode ? this.enumCandidatesInOrder(h) : null;
-        for (let e = order ? 0 : table.first(h), i = 0; order ? i < order.length : e >= 0; order ? i++ : e = table.next(e, h)) {
-          const c = order ? order[i] : table.value(e);
+        // (a rare path: a list of the candidates is cheap enough)
+        const order = this.streamingMode ? this.enumCandidatesInOrder(h) : this.candidates(h);
+        for (const c of order) {
           if (this.equalEnum(id, c)) { canon = c; break; }
           if (this.compatEnum(id, c)) {
             // a forward-declared enum merges into the full one; a full enum that meets a
