@@ -12,11 +12,7 @@ import { claimBatch, stopClaims, type WorkerInit, type FromWorker } from '../src
 import { InputError, hex } from '../src/errors.js';
 
 const init = workerData as WorkerInit;
-const s = init.sections;
-const reader = new DieReader({
-  info: s.info ?? new Uint8Array(0), abbrev: s.abbrev, str: s.str, lineStr: s.lineStr,
-  strOffsets: s.strOffsets, addr: s.addr, loc: s.loc, loclists: s.loclists, littleEndian: init.littleEndian,
-});
+const reader = new DieReader(init.sections);
 const strings = new StringTable(0, 1 << 20);
 const enc = new CuEncoder(reader, init.options, strings, true);
 const fd = init.stream ? fs.openSync(init.stream.path, 'r') : -1;

@@ -12,17 +12,8 @@ import type { CuEncodeOptions } from './options.js';
 
 /** What a worker starts with (workerData). Section arrays are backed by SharedArrayBuffers. */
 export interface WorkerInit {
-  sections: {
-    info: Uint8Array | null;
-    abbrev: Uint8Array;
-    str?: Uint8Array;
-    lineStr?: Uint8Array;
-    strOffsets?: Uint8Array;
-    addr?: Uint8Array;
-    loc?: Uint8Array;
-    loclists?: Uint8Array;
-  };
-  littleEndian: boolean;
+  /** The sections (.debug_info empty when `stream` says where to read units from). */
+  sections: DwarfSections;
   units: UnitHeader[];
   /** Read each unit from this file at offset + unit offset (a linked file's .debug_info). */
   stream: { path: string; offset: number } | null;
@@ -73,12 +64,21 @@ export interface LocalEncoder {
   strings: StringTable;
 }
 
-function shared(b: Uint8Array | undefined): Uint8Array | undefined {
-  if (!b) return undefined;
+function shared(b: Uint8Array): Uint8Array {
   if (b.buffer instanceof SharedArrayBuffer) return b;
   const s = new Uint8Array(new SharedArrayBuffer(b.length));
   s.set(b);
   return s;
+}
+
+/** `sec` with every section in shared memory (copied unless it is already); no .debug_info unless `withInfo`. */
+function sharedSections(sec: DwarfSections, withInfo: boolean): DwarfSections {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(sec)) {
+    if (k === 'info' && !withInfo) out[k] = new Uint8Array(0);
+    else out[k] = v instanceof Uint8Array ? shared(v) : v;
+  }
+  return out as unknown as DwarfSections;
 }
 
 function workerUrl(): URL {
@@ -145,17 +145,7 @@ export async function encodeParallel(
   stats.batches = work.length;
   const claims = newClaims();
   const init: WorkerInit = {
-    sections: {
-      info: input.stream ? null : shared(sec.info)!,
-      abbrev: shared(sec.abbrev)!,
-      str: shared(sec.str),
-      lineStr: shared(sec.lineStr),
-      strOffsets: shared(sec.strOffsets),
-      addr: shared(sec.addr),
-      loc: shared(sec.loc),
-      loclists: shared(sec.loclists),
-    },
-    littleEndian: sec.littleEndian,
+    sections: sharedSections(sec, !input.stream),
     units,
     stream: input.stream,
     options,
