@@ -230,30 +230,13 @@ export class DieReader {
    * Offsets must lie inside the current unit.
    */
   read(off: number): boolean {
-    const u = this.unit;
-    if (off < u.dieOffset || off >= u.end) this.fail(`DIE offset ${hex(off)} outside its unit [${hex(u.offset)}, ${hex(u.end)})`, off);
-    this.off = off;
-    this.p = off - this.base;
-    const code = this.uleb();
-    if (code === 0) {
-      this.next = this.p + this.base;
-      this.tag = 0;
-      this.n = 0;
-      this.rowBase = 0;
-      this.hasChildren = false;
-      this.gen++;
-      return false;
-    }
+    const idx = this.header(off);
+    if (idx < 0) return false;
     const t = this.table;
-    const idx = code < t.byCode.length ? t.byCode[code] : -1;
-    if (idx < 0) this.fail(`bad abbreviation code ${code}`, off);
-    this.tag = t.tag[idx];
-    this.hasChildren = t.children[idx] !== 0;
     const s = t.attrStart[idx];
     const n = t.attrCount[idx];
     if (n > MAX_ATTRS) this.fail(`too many attributes (${n})`, off);
     this.n = n;
-    ++this.gen;
     if (this.rowReady[idx] === 0) this.buildRow(idx);
     this.rowBase = (idx + 1) * ROW;
     this.attrS = s;
@@ -266,36 +249,15 @@ export class DieReader {
     } else {
       for (let i = 0; i < n; i++) this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
     }
-    const next = this.p + this.base;
-    if (next > u.end) this.fail(`DIE runs past the end of its unit`, off);
-    this.next = next;
+    this.endDie(off);
     return true;
   }
 
   /** Reads only the DIE header at `off` and returns the offset after its attributes (no values kept). */
   skipAttrs(off: number): number {
-    const u = this.unit;
-    if (off < u.dieOffset || off >= u.end) this.fail(`DIE offset ${hex(off)} outside its unit [${hex(u.offset)}, ${hex(u.end)})`, off);
-    this.off = off;
-    this.p = off - this.base;
-    const code = this.uleb();
-    if (code === 0) {
-      this.tag = 0;
-      this.hasChildren = false;
-      this.n = 0;
-      this.rowBase = 0;
-      this.gen++;
-      this.next = this.p + this.base;
-      return this.next;
-    }
+    const idx = this.header(off);
+    if (idx < 0) return this.next;
     const t = this.table;
-    const idx = code < t.byCode.length ? t.byCode[code] : -1;
-    if (idx < 0) this.fail(`bad abbreviation code ${code}`, off);
-    this.tag = t.tag[idx];
-    this.hasChildren = t.children[idx] !== 0;
-    this.n = 0;
-    this.rowBase = 0;
-    this.gen++;
     const fixed = t.fixedSize[idx];
     if (fixed >= 0) {
       this.p += fixed;
@@ -303,8 +265,40 @@ export class DieReader {
       const s = t.attrStart[idx], e = s + t.attrCount[idx];
       for (let j = s; j < e; j++) this.skipValue(t.attrForm[j]);
     }
+    return this.endDie(off);
+  }
+
+  /**
+   * Starts the DIE at `off`: its abbreviation code, tag and children flag, no attributes yet.
+   * Returns the abbreviation's index, or -1 for a null entry (then `next` is set).
+   */
+  private header(off: number): number {
+    const u = this.unit;
+    if (off < u.dieOffset || off >= u.end) this.fail(`DIE offset ${hex(off)} outside its unit [${hex(u.offset)}, ${hex(u.end)})`, off);
+    this.off = off;
+    this.p = off - this.base;
+    const code = this.uleb();
+    this.n = 0;
+    this.rowBase = 0;
+    this.gen++;
+    if (code === 0) {
+      this.next = this.p + this.base;
+      this.tag = 0;
+      this.hasChildren = false;
+      return -1;
+    }
+    const t = this.table;
+    const idx = code < t.byCode.length ? t.byCode[code] : -1;
+    if (idx < 0) this.fail(`bad abbreviation code ${code}`, off);
+    this.tag = t.tag[idx];
+    this.hasChildren = t.children[idx] !== 0;
+    return idx;
+  }
+
+  /** Ends the DIE at `off` whose attributes end at `p`: sets and returns `next`. */
+  private endDie(off: number): number {
     const next = this.p + this.base;
-    if (next > u.end) this.fail(`DIE runs past the end of its unit`, off);
+    if (next > this.unit.end) this.fail(`DIE runs past the end of its unit`, off);
     this.next = next;
     return next;
   }
