@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { FEATURES, defaultFeatures, noFeatures, parseFeatures, type Features } from '../encode/features.js';
 import { parseEncodeArgs, type EncodeArgv } from './encode-args.js';
 import { runEncode } from './encode-run.js';
+import type { Argv } from 'yargs';
 import { UsageError, runCli, type Out } from './run.js';
 // yargs, the progress bar and the modules only other commands use are loaded when needed: a plain
 // `encode` (what a kernel build runs per module) never loads them (see encode-args.ts)
@@ -81,6 +82,17 @@ runCli('dwarf2btf', async (argv, out) => {
     import('yargs'), import('yargs/helpers'), import('../btf/diff.js'), import('../btf/dump.js'),
     import('../btf/validate.js'), import('./load.js'),
   ]);
+  // dump and check: a BTF file, with the base and distilled base split BTF needs
+  const withBase = <T>(y: Argv<T>) => y
+    .positional('file', { type: 'string', demandOption: true })
+    .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF (a module with .BTF.base is relocated onto it)' })
+    .option('distilled_base', { type: 'string', describe: 'distilled base of a raw split BTF (the OUT.base of encode -o)' });
+  const loadWithBase = (a: Record<string, unknown>) => {
+    const { file, base: basePath, distilled_base: distPath } = a as { file: string; base?: string; distilled_base?: string };
+    const base = basePath ? about(basePath, () => loadBtf(basePath)) : null;
+    const dist = distPath ? about(distPath, () => loadBtf(distPath)) : null;
+    return about(file, () => loadBtf(file, base, '.BTF', dist));
+  };
   await yargs(hideBin(argv))
     // `--btf_features=LIST FILE`: an array option must not swallow the file that follows it
     .parserConfiguration({ 'greedy-arrays': false })
@@ -107,28 +119,18 @@ runCli('dwarf2btf', async (argv, out) => {
     .command(
       'dump <file>',
       'Print BTF (raw, or the .BTF of an ELF file) as `bpftool btf dump file` does',
-      (y) => y
-        .positional('file', { type: 'string', demandOption: true })
-        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF (a module with .BTF.base is relocated onto it)' })
-        .option('distilled_base', { type: 'string', describe: 'distilled base of a raw split BTF (the OUT.base of encode -o)' }),
+      withBase,
       (a) => {
-        const base = a.base ? about(a.base, () => loadBtf(a.base as string)) : null;
-        const dist = a.distilled_base ? about(a.distilled_base, () => loadBtf(a.distilled_base as string)) : null;
-        const t = about(a.file as string, () => loadBtf(a.file as string, base, '.BTF', dist));
+        const t = loadWithBase(a);
         out.write(dumpBtf(t));
       },
     )
     .command(
       'check <file>',
       'Validate BTF by the kernel\'s rules; exit 1 with the first problem',
-      (y) => y
-        .positional('file', { type: 'string', demandOption: true })
-        .option('base', { alias: 'B', type: 'string', describe: 'base BTF for split BTF (a module with .BTF.base is relocated onto it)' })
-        .option('distilled_base', { type: 'string', describe: 'distilled base of a raw split BTF (the OUT.base of encode -o)' }),
+      withBase,
       (a) => {
-        const base = a.base ? about(a.base, () => loadBtf(a.base as string)) : null;
-        const dist = a.distilled_base ? about(a.distilled_base, () => loadBtf(a.distilled_base as string)) : null;
-        const t = about(a.file as string, () => loadBtf(a.file as string, base, '.BTF', dist));
+        const t = loadWithBase(a);
         const p = validateBtf(t);
         if (p) {
           out.err(`${a.file}: ${p.text}`);
