@@ -12,11 +12,11 @@
 //                --btf_base <the vmlinux's .BTF> --btf_encode_detached=<tmp> (Debian's, 1.24)
 //
 // Prints per-tool sums over the modules, the median per-module ratio, and peak RSS.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measure } from './measure.mjs';
 import { corpusPaths, listModules, vmlinuxBtfPath } from './corpus.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,22 +40,9 @@ const modules = only ? all.filter((m) => m.includes(only)) : all.slice(0, count)
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwarf2btf-bench-'));
 const out = path.join(tmp, 'out.btf');
 
-// wall time and peak RSS of one child, from a python3 wrapper (getrusage of the child)
-const MEASURE = `
-import resource, subprocess, sys, time
-t = time.monotonic()
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.monotonic() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.write(r.stderr.decode(errors="replace")[-2000:])
-print(f"{r.returncode} {wall:.4f} {rss}")
-`;
-function measure(cmd) {
+function measureModule(cmd) {
   fs.rmSync(out, { force: true }); // pahole does not truncate an existing output file
-  const r = spawnSync('python3', ['-c', MEASURE, ...cmd], { encoding: 'utf8' });
-  const [code, wall, rss] = r.stdout.trim().split(' ');
-  if (code !== '0') throw new Error(`${cmd.join(' ')} failed (${code}): ${r.stderr.trim().split('\n').pop()}`);
-  return { wall: Number(wall), rss: Number(rss) / 1024 };
+  return measure(cmd);
 }
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
@@ -75,9 +62,9 @@ for (const rel of modules) {
   const w = { pahole: [], 'dwarf2btf-pahole': [] };
   for (let i = 0; i < runs; i++) {
     for (const t of i % 2 ? ['dwarf2btf-pahole', 'pahole'] : ['pahole', 'dwarf2btf-pahole']) {
-      const m = measure(tools[t](file));
+      const m = measureModule(tools[t](file));
       w[t].push(m.wall);
-      rss[t] = Math.max(rss[t], m.rss);
+      rss[t] = Math.max(rss[t], m.rssMiB);
     }
   }
   for (const t of Object.keys(w)) sum[t] += median(w[t]);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measure } from './measure.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -30,22 +31,7 @@ if (!file) {
   process.exit(2);
 }
 
-const MEASURE = `
-import resource, subprocess, sys, time
-t = time.monotonic()
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-wall = time.monotonic() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.write(r.stderr.decode(errors="replace")[-2000:])
-print(f"{r.returncode} {wall:.3f} {rss}")
-`;
 
-function measure(cmd) {
-  const r = spawnSync('python3', ['-c', MEASURE, ...cmd], { encoding: 'utf8' });
-  const [code, wall, rss] = r.stdout.trim().split(' ');
-  if (code !== '0') throw new Error(`${cmd.join(' ')} failed (${code}): ${r.stderr.trim().split('\n').pop()}`);
-  return { wall: Number(wall), rssMiB: Number(rss) / 1024 };
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwarf2btf-bench-'));
 const ours = (j) => [process.execPath, path.join(root, 'dist/src/cli/main.js'), 'encode', `--btf_features=${features}`, '-j', String(j), '--quiet', '-o', path.join(tmp, 'ours.btf'), file];
