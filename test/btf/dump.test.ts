@@ -7,23 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpBtf, dumpBtfId } from '../../src/btf/dump.js';
 import { Kind } from '../../src/btf/kinds.js';
 import { BtfTable } from '../../src/btf/table.js';
+import { clangBpfBtf, must, paholeBtf } from './fixtures.js';
 
-const FIXTURES = fileURLToPath(new URL('../../testdata/btf/', import.meta.url));
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string; err: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
   return { ok: r.status === 0, out: r.stdout ?? '', err: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
-}
-function must(cmd: string, args: string[]): string {
-  const r = run(cmd, args);
-  if (!r.ok) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.err}`);
-  return r.out;
 }
 const haveTool = (cmd: string, arg = '--version') => run(cmd, [arg]).ok;
 
@@ -64,17 +58,10 @@ afterAll(() => {
 });
 
 /** gcc/clang object -> pahole detached BTF; returns the .btf path. */
-function paholeBtf(name: string, compiler: string, src: string, extra: string[] = []): string {
-  const obj = join(dir, `${name}.o`);
-  const btf = join(dir, `${name}.btf`);
-  must(compiler, ['-g', '-O1', '-c', join(FIXTURES, src), '-o', obj]);
-  must('pahole', ['-J', '--btf_gen_floats', ...extra, `--btf_encode_detached=${btf}`, obj]);
-  return btf;
-}
 
 describe.skipIf(!canPahole || !tools.gcc)('dumpBtf vs bpftool on pahole output (gcc)', () => {
   it('covers every kind pahole emits for C', () => {
-    const btf = paholeBtf('kinds', 'gcc', 'kinds.c');
+    const btf = paholeBtf(dir, 'kinds', 'gcc', 'kinds.c');
     const t = load(btf);
     const text = dumpBtf(t);
     for (const k of ['INT', 'PTR', 'ARRAY', 'STRUCT', 'UNION', 'ENUM', 'ENUM64', 'FWD', 'TYPEDEF', 'VOLATILE',
@@ -89,8 +76,8 @@ describe.skipIf(!canPahole || !tools.gcc)('dumpBtf vs bpftool on pahole output (
   });
 
   it('dumps split BTF numbered from the split start, as bpftool -B does', () => {
-    const baseFile = paholeBtf('kinds', 'gcc', 'kinds.c');
-    const splitFile = paholeBtf('split', 'gcc', 'split.c', [`--btf_base=${baseFile}`]);
+    const baseFile = paholeBtf(dir, 'kinds', 'gcc', 'kinds.c');
+    const splitFile = paholeBtf(dir, 'split', 'gcc', 'split.c', [`--btf_base=${baseFile}`]);
     const base = load(baseFile);
     const split = load(splitFile, base);
     expect(split.startId).toBe(base.endId);
@@ -103,7 +90,7 @@ describe.skipIf(!canPahole || !tools.gcc)('dumpBtf vs bpftool on pahole output (
 
 describe.skipIf(!canPahole || !tools.clang)('dumpBtf vs bpftool on pahole output (clang, tags)', () => {
   it('covers DECL_TAG and TYPE_TAG', () => {
-    const btf = paholeBtf('tags', 'clang', 'tags.c');
+    const btf = paholeBtf(dir, 'tags', 'clang', 'tags.c');
     const text = dumpBtf(load(btf));
     expect(text).toMatch(/DECL_TAG 'tag1' type_id=\d+ component_idx=-1/);
     expect(text).toMatch(/DECL_TAG 'tag2' type_id=\d+ component_idx=\d/);
@@ -114,10 +101,7 @@ describe.skipIf(!canPahole || !tools.clang)('dumpBtf vs bpftool on pahole output
 
 describe.skipIf(!tools.bpftool || !tools.clang || !tools.objcopy)('dumpBtf vs bpftool on clang -target bpf .BTF', () => {
   it('covers VAR, DATASEC and extern linkage', () => {
-    const obj = join(dir, 'tags.bpf.o');
-    const btf = join(dir, 'tags.bpf.btf');
-    must('clang', ['-target', 'bpf', '-g', '-O2', '-c', join(FIXTURES, 'tags.c'), '-o', obj]);
-    must('llvm-objcopy', [`--dump-section=.BTF=${btf}`, obj]);
+    const btf = clangBpfBtf(dir);
     const text = dumpBtf(load(btf));
     expect(text).toMatch(/VAR 'tvar' type_id=\d+, linkage=global/);
     expect(text).toMatch(/VAR 'ext_var' type_id=\d+, linkage=extern/);
@@ -199,7 +183,7 @@ describe.skipIf(!tools.bpftool || !existsSync(VMLINUX))('dumpBtf vs bpftool on t
   });
 
   it.skipIf(!tools.pahole || !tools.gcc)('matches on split BTF over vmlinux', () => {
-    const split = paholeBtf('split-vmlinux', 'gcc', 'split.c', [`--btf_base=${VMLINUX}`]);
+    const split = paholeBtf(dir, 'split-vmlinux', 'gcc', 'split.c', [`--btf_base=${VMLINUX}`]);
     const base = load(VMLINUX);
     expectSameText(dumpBtf(load(split, base)), bpftoolDump(split, VMLINUX), 'split over vmlinux');
   });

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kind } from '../../src/btf/kinds.js';
 import { BtfTable } from '../../src/btf/table.js';
 import { validateAll, validateBtf, validateBtfBytes } from '../../src/btf/validate.js';
+import { clangBpfBtf, paholeBtf } from './fixtures.js';
 
-const FIXTURES = fileURLToPath(new URL('../../testdata/btf/', import.meta.url));
 const LOADER = fileURLToPath(new URL('../../scripts/bpf-btf-load.py', import.meta.url));
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 
@@ -482,22 +482,11 @@ const tools = {
 const missing = Object.entries(tools).filter(([, ok]) => !ok).map(([name]) => name);
 if (missing.length) console.warn(`validate.test: skipping checks of real BTF that need: ${missing.join(', ')}`);
 
-function must(cmd: string, args: string[]): void {
-  const r = run(cmd, args);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.err}`);
-}
-function paholeBtf(name: string, compiler: string, src: string, extra: string[] = []): string {
-  const obj = join(dir, `${name}.o`);
-  const btf = join(dir, `${name}.btf`);
-  must(compiler, ['-g', '-O1', '-c', join(FIXTURES, src), '-o', obj]);
-  must('pahole', ['-J', '--btf_gen_floats', ...extra, `--btf_encode_detached=${btf}`, obj]);
-  return btf;
-}
 
 describe.skipIf(!tools.pahole || !tools.gcc || !tools.clang)('validateBtf on pahole output', () => {
   it('finds nothing wrong with base BTF, and neither does the kernel', () => {
     for (const [name, cc, src] of [['kinds', 'gcc', 'kinds.c'], ['tags', 'clang', 'tags.c'], ['split-full', 'gcc', 'split.c']]) {
-      const file = paholeBtf(name, cc, src);
+      const file = paholeBtf(dir, name, cc, src);
       const bytes = readFileSync(file);
       expect(validateBtfBytes(bytes), name).toEqual([]);
       if (kernel) expect(kernelLoad(bytes).accepted, name).toBe(true);
@@ -505,14 +494,14 @@ describe.skipIf(!tools.pahole || !tools.gcc || !tools.clang)('validateBtf on pah
   });
 
   it('finds nothing wrong with split BTF', () => {
-    const baseFile = paholeBtf('kinds', 'gcc', 'kinds.c');
+    const baseFile = paholeBtf(dir, 'kinds', 'gcc', 'kinds.c');
     const base = BtfTable.parse(readFileSync(baseFile));
-    const split = BtfTable.parse(readFileSync(paholeBtf('split', 'gcc', 'split.c', [`--btf_base=${baseFile}`])), base);
+    const split = BtfTable.parse(readFileSync(paholeBtf(dir, 'split', 'gcc', 'split.c', [`--btf_base=${baseFile}`])), base);
     expect(validateAll(split)).toEqual([]);
   });
 
   it('reports a broken split type by its split id', () => {
-    const base = BtfTable.parse(readFileSync(paholeBtf('kinds', 'gcc', 'kinds.c')));
+    const base = BtfTable.parse(readFileSync(paholeBtf(dir, 'kinds', 'gcc', 'kinds.c')));
     const split = new BtfTable(base);
     const p = split.addRef(Kind.PTR, '', 1); // to a base type
     const bad = struct(split, 'in_split', 4, [member('x', p, 0)]);
@@ -555,7 +544,7 @@ describe.skipIf(!tools.pahole || !tools.gcc || !tools.clang)('validateBtf agrees
   it.skipIf(!kernelProbe())('on mutated pahole output', () => {
     let rejected = 0;
     for (const [name, cc, src] of [['kinds', 'gcc', 'kinds.c'], ['tags', 'clang', 'tags.c']]) {
-      const t0 = BtfTable.parse(readFileSync(paholeBtf(name, cc, src)));
+      const t0 = BtfTable.parse(readFileSync(paholeBtf(dir, name, cc, src)));
       for (const t of mutants(t0, 60, name.length)) {
         const p = validateBtf(t);
         const k = kernelLoad(t.serialize());
@@ -570,10 +559,7 @@ describe.skipIf(!tools.pahole || !tools.gcc || !tools.clang)('validateBtf agrees
 
 describe.skipIf(!tools.clang || !tools.objcopy)("validateBtf on clang's .BTF for the bpf target", () => {
   it('rejects what the kernel rejects (extern VAR, DATASEC sizes not yet fixed up by libbpf)', () => {
-    const obj = join(dir, 'tags.bpf.o');
-    const btf = join(dir, 'tags.bpf.btf');
-    must('clang', ['-target', 'bpf', '-g', '-O2', '-c', join(FIXTURES, 'tags.c'), '-o', obj]);
-    must('llvm-objcopy', [`--dump-section=.BTF=${btf}`, obj]);
+    const btf = clangBpfBtf(dir);
     const bytes = readFileSync(btf);
     const problems = validateBtfBytes(bytes);
     expect(problems.map((p) => p.message).join('\n')).toMatch(/Linkage not supported/);
@@ -600,7 +586,7 @@ describe.skipIf(!existsSync(VMLINUX))('validateBtf on the running kernel', () =>
   it('validates split BTF over vmlinux', () => {
     if (!tools.pahole || !tools.gcc) return;
     const base = BtfTable.parse(readFileSync(VMLINUX));
-    const split = BtfTable.parse(readFileSync(paholeBtf('split-vmlinux', 'gcc', 'split.c', [`--btf_base=${VMLINUX}`])), base);
+    const split = BtfTable.parse(readFileSync(paholeBtf(dir, 'split-vmlinux', 'gcc', 'split.c', [`--btf_base=${VMLINUX}`])), base);
     expect(validateAll(split)).toEqual([]);
   });
 });
