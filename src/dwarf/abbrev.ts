@@ -144,14 +144,22 @@ export function isKnownForm(form: number): boolean {
 
 /** Abbreviation tables by .debug_abbrev offset, parsed once. */
 export class AbbrevCache {
+  /** Tables by offset, least recently used first. */
   private tables = new Map<number, AbbrevTable>();
-  constructor(private data: Uint8Array) {}
+  /**
+   * Units usually have a table each (a vmlinux: 2,172 tables, ~35 MB decoded), so only the last
+   * few are kept: enough for files whose units share tables, in any order.
+   */
+  constructor(private data: Uint8Array, private keep = 16) {}
   get(offset: number): AbbrevTable {
     let t = this.tables.get(offset);
-    if (!t) {
+    if (t) {
+      this.tables.delete(offset);
+    } else {
       t = new AbbrevTable(this.data, offset);
-      this.tables.set(offset, t);
+      if (this.tables.size >= this.keep) this.tables.delete(this.tables.keys().next().value!);
     }
+    this.tables.set(offset, t);
     return t;
   }
 }

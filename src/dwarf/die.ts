@@ -95,10 +95,6 @@ export class DieReader {
   get debugStr(): Uint8Array | undefined {
     return this.sec.str;
   }
-  /** Size of .debug_str. */
-  get strSize(): number {
-    return this.sec.str?.length ?? 0;
-  }
 
   /** Whether the current unit's abbreviations include DW_TAG_LLVM_annotation. */
   get unitHasAnnotations(): boolean {
@@ -610,8 +606,9 @@ export class DieReader {
     }
     let s: string;
     if (ascii && e - off < 64) {
-      s = '';
-      for (let k = off; k < e; k++) s += String.fromCharCode(sec[k]);
+      // one flat string (appending a character at a time makes a chain of string pieces, each
+      // kept alive by the cache)
+      s = String.fromCharCode.apply(null, sec.subarray(off, e) as unknown as number[]);
     } else {
       s = Buffer.from(sec.buffer, sec.byteOffset + off, e - off).toString('utf8');
     }

@@ -4,6 +4,7 @@ import { BtfTable } from '../btf/table.js';
 import { InputError, hex } from '../errors.js';
 import { At, Ate, Form, Op, Tag } from '../dwarf/constants.js';
 import { DieReader } from '../dwarf/die.js';
+import { OffsetMap } from '../dwarf/offset-map.js';
 import type { UnitHeader } from '../dwarf/unit.js';
 import { parameterRegister, type LocationSections } from './locations.js';
 import type { CuEncodeOptions } from './options.js';
@@ -142,8 +143,8 @@ export class CuEncoder {
   private addr = { lo: 0, hi: 0 };
   /** Parameters without a name in the last emitProto. */
   private unnamedParams = 0;
-  /** String-table offset + 1 by .debug_str offset (0: not interned yet). */
-  private strpMap: Int32Array;
+  /** String-table offset by .debug_str offset, once interned. */
+  private strpMap = new OffsetMap(16);
 
   /** Tables reused for every fragment when the caller consumes each fragment before the next. */
   private scratch: { types: BtfTable; protos: BtfTable } | null = null;
@@ -159,7 +160,6 @@ export class CuEncoder {
     if (reuse) {
       this.scratch = { types: new BtfTable(null, this.strings, 1 << 16, 1 << 12), protos: new BtfTable(null, this.strings, 1 << 12, 1 << 8) };
     }
-    this.strpMap = new Int32Array(reader.strSize + 1);
     this.lists = reader.sections;
     this.funcNames = opts.funcNames ? new Set(opts.funcNames) : null;
   }
@@ -180,14 +180,14 @@ export class CuEncoder {
     const sec = r.strSec!;
     const cached = sec === r.debugStr;
     if (cached) {
-      const hit = this.strpMap[pos];
-      if (hit !== 0) return hit - 1;
+      const hit = this.strpMap.get(pos);
+      if (hit >= 0) return hit;
     }
     let e = pos;
     while (e < sec.length && sec[e] !== 0) e++;
     if (e >= sec.length) this.fail('unterminated string', r.off);
     const off = e === pos ? 0 : this.strings.addBytes(sec, pos, e);
-    if (cached) this.strpMap[pos] = off + 1;
+    if (cached) this.strpMap.set(pos, off);
     return off;
   }
 
