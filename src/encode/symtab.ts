@@ -1,6 +1,7 @@
 import { STT_FUNC, STT_OBJECT, ET_REL, SHF_ALLOC, SHT_NOBITS, SHT_PROGBITS } from '../elf/constants.js';
 import type { ElfFile } from '../elf/reader.js';
 import { InputError } from '../errors.js';
+import { isHostLittleEndian } from '../btf/table.js';
 
 /** Names of the ELF function symbols (any binding), as pahole collects them. */
 export function functionSymbols(elf: ElfFile): Set<string> {
@@ -113,33 +114,44 @@ function nonFunctionSuffix(name: string): boolean {
 
 export function elfFunctions(elf: ElfFile): ElfFunctions {
   const syms = elf.symbols();
-  const byName = new Map<string, { addr: bigint; ambiguous: boolean }>();
+  const slot = new Map<string, number>();
+  const n = syms ? syms.count : 0;
+  // per name: the address as it stands (halves, no BigInts: a vmlinux has ~120k symbols) and
+  // whether it is ambiguous
+  const lo = new Uint32Array(n), hi = new Uint32Array(n), amb = new Uint8Array(n);
   if (syms) {
-    for (let i = 0; i < syms.count; i++) {
+    const v32 = new Uint32Array(syms.value.buffer, syms.value.byteOffset, 2 * n);
+    const L = isHostLittleEndian ? 0 : 1, H = 1 - L;
+    for (let i = 0; i < n; i++) {
       if ((syms.info[i] & 0xf) !== STT_FUNC) continue;
       const name = syms.name(i);
       if (nonFunctionSuffix(name)) continue;
       const dot = name.indexOf('.');
       const key = dot < 0 ? name : name.slice(0, dot);
-      const v = syms.value[i];
-      const e = byName.get(key);
-      if (!e) {
-        byName.set(key, { addr: v, ambiguous: false });
-      } else if (!e.ambiguous) {
+      const vl = v32[2 * i + L], vh = v32[2 * i + H];
+      const k = slot.get(key);
+      if (k === undefined) {
+        const s = slot.size;
+        slot.set(key, s);
+        lo[s] = vl;
+        hi[s] = vh;
+      } else if (amb[k] === 0) {
         // pahole's test, in symbol-table order: a later address differing from a non-zero one
-        if (e.addr !== 0n && e.addr !== v) e.ambiguous = true;
-        else e.addr = v;
+        if ((lo[k] !== 0 || hi[k] !== 0) && (lo[k] !== vl || hi[k] !== vh)) amb[k] = 1;
+        else { lo[k] = vl; hi[k] = vh; }
       }
     }
   }
-  const names = [...byName.keys()].sort(strcmpOrder);
+  // strcmp order: for the ASCII of symbol names, the default (UTF-16 code unit) order
+  const names = [...slot.keys()].sort();
   const index = new Map<string, number>();
   const ambiguous = new Uint8Array(names.length);
-  names.forEach((n, i) => {
-    index.set(n, i);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    index.set(name, i);
     // pahole decides a name's ambiguity when it meets the next name: the last is never checked
-    if (byName.get(n)!.ambiguous && i < names.length - 1) ambiguous[i] = 1;
-  });
+    if (amb[slot.get(name)!] && i < names.length - 1) ambiguous[i] = 1;
+  }
   return { names, index, ambiguous, kfunc: new Uint8Array(names.length), kfuncFlags: new Uint32Array(names.length) };
 }
 
