@@ -10,7 +10,7 @@ import type { CuFragment } from './cu.js';
 import { packFragment, unpackFragment, type FragmentMessage } from './fragment.js';
 import type { CuEncodeOptions } from './options.js';
 
-/** What a worker starts with (workerData). Section arrays are backed by SharedArrayBuffers. */
+/** What a worker is sent to start (its first message). Section arrays are backed by SharedArrayBuffers. */
 export interface WorkerInit {
   /** The sections (.debug_info empty when `stream` says where to read units from). */
   sections: DwarfSections;
@@ -123,13 +123,38 @@ export interface ParallelStats {
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * Worker threads started before the input is read, so that they boot (a fresh isolate loading the
+ * encoder: ~75 ms) while this thread reads the sections and the symbol table. Each waits for its
+ * WorkerInit message.
+ */
+export class WorkerPool {
+  readonly workers: Worker[] = [];
+
+  constructor(count: number) {
+    const url = workerUrl();
+    for (let i = 0; i < count; i++) {
+      // a worker keeps little (its string table, one unit's scratch); a 16 MB young generation
+      // scavenges less often than 8 MB did (in paired vmlinux runs about 0.5 s less CPU in all)
+      // and costs no more peak memory there
+      this.workers.push(new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 } }));
+    }
+  }
+
+  /** Stops every worker (also those never given work). */
+  async terminate(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
  * Encodes every unit with `jobs` threads: this one and `jobs - 1` workers, which all claim
  * batches of consecutive units in order from a shared counter. Fragments are handed to `consume`
  * in unit order (none for skipped units), so the result does not depend on who did what. This
  * thread encodes a batch it claims straight into `consume` when every earlier batch has been
  * consumed (the common case), else it keeps the batch's fragments (copied) until their turn; it
  * consumes the workers' batches between its own. On the first error everything stops and the
- * promise rejects with it (an InputError naming the unit).
+ * promise rejects with it (an InputError naming the unit). `pool`: workers started beforehand
+ * (else started here); all of them are stopped when this returns.
  */
 export async function encodeParallel(
   input: ParallelInput,
@@ -138,6 +163,7 @@ export async function encodeParallel(
   local: LocalEncoder,
   consume: (frag: CuFragment, index: number) => void,
   progress?: (done: number, total: number) => void,
+  pool: WorkerPool = new WorkerPool(jobs - 1),
 ): Promise<ParallelStats> {
   const { sec, units } = input;
   const stats: ParallelStats = { batches: 0, local: 0, held: 0, workers: 0 };
@@ -177,17 +203,14 @@ export async function encodeParallel(
     }
   };
 
-  const url = workerUrl();
-  const workers: Worker[] = [];
-  const n = Math.max(0, Math.min(jobs - 1, work.length - 1));
-  for (let i = 0; i < n; i++) {
-    // a worker keeps little (its string table, one unit's scratch); a 16 MB young generation
-    // scavenges less often than 8 MB did (in paired vmlinux runs about 0.5 s less CPU in all) and
-    // costs no more peak memory there
-    const w = new Worker(url, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 } });
+  const n = Math.max(0, Math.min(jobs - 1, work.length - 1, pool.workers.length));
+  const workers = pool.workers.slice(0, n);
+  // more workers than batches to share: the rest go now
+  for (const w of pool.workers.slice(n)) void w.terminate();
+  for (const w of workers) {
+    w.postMessage(init);
     const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
     let finished = false;
-    workers.push(w);
     w.on('message', (m: FromWorker) => {
       if (failure) return;
       if (m.type === 'error') {
@@ -253,7 +276,7 @@ export async function encodeParallel(
     fail(e as Error);
   } finally {
     stopClaims(claims);
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.terminate();
   }
   if (failure) throw failure;
   return stats;

@@ -8,7 +8,7 @@ import { readUnits, scanUnits, type UnitHeader } from '../dwarf/unit.js';
 import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
 import { InputError, hex } from '../errors.js';
-import { encodeParallel, type ParallelStats } from './parallel.js';
+import { WorkerPool, encodeParallel, type ParallelStats } from './parallel.js';
 import { createAssembler, type Assembler } from './assemble.js';
 import { CuEncoder } from './cu.js';
 import { rulesFor, type Features, type Rules } from './features.js';
@@ -236,11 +236,16 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
   const jobs = opts.jobs ?? 1;
   if (jobs <= 1) return encodeElf(elf, opts);
   const phases = new Phases();
+  // the workers boot while this thread reads
+  const pool = new WorkerPool(jobs - 1);
   // the sections every thread reads, read once into shared memory
   elf.setAllocator((n) => new Uint8Array(new SharedArrayBuffer(n)));
   let prepared;
   try {
     prepared = prepare(elf, opts);
+  } catch (e) {
+    await pool.terminate();
+    throw e;
   } finally {
     elf.setAllocator(undefined);
   }
@@ -270,7 +275,7 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
     asm.add(frag);
     dd.feed();
     merge += performance.now() - t;
-  }, opts.progress);
+  }, opts.progress, pool);
   phases.lap('encode');
   phases.timings['merge and first dedup passes (during encode)'] = merge;
   const res = complete(asm, dd, elf, phases, cus, dies);

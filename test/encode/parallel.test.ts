@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readUnits } from '../../src/dwarf/unit.js';
 import { ElfFile } from '../../src/elf/reader.js';
@@ -86,6 +87,27 @@ describe('a failing unit', () => {
         new RegExp(`CU at 0x${victim.offset.toString(16)}.*bad abbreviation code 126`),
       );
     }
+  });
+
+  it('rejects an input without DWARF with workers already started, and stops them', async () => {
+    // the workers boot while the input is read: a failure there must stop them (else the process hangs)
+    const stripped = path.join(dir, 'stripped.o');
+    fs.copyFileSync(path.join(OBJ, 'multi.gcc-x86_64-dwarf5.o'), stripped);
+    if (spawnSync('strip', ['-g', stripped]).status !== 0) return;
+    for (const jobs of [2, 4]) {
+      await expect(encodeFileParallel(stripped, { features: defaultFeatures(), jobs })).rejects.toThrow(/no DWARF debug info/);
+    }
+    // and the process ends by itself (a worker left waiting would keep it alive)
+    const url = (f: string): string => pathToFileURL(path.join(ROOT, 'dist/src/encode', f)).href;
+    const script = `const { encodeFileParallel } = await import(${JSON.stringify(url('pipeline.js'))});
+      const { defaultFeatures } = await import(${JSON.stringify(url('features.js'))});
+      await encodeFileParallel(${JSON.stringify(stripped)}, { features: defaultFeatures(), jobs: 3 }).catch((e) => console.log(e.message));`;
+    const file = path.join(dir, 'stripped.mjs');
+    fs.writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 20000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/no DWARF debug info/);
   });
 
   it('leaves no output behind from the command line', () => {
