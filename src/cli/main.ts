@@ -68,7 +68,7 @@ async function encodeCommand(a: EncodeArgv, out: Out): Promise<void> {
   }).finally(() => bar?.stop());
   if (a.stats) {
     const s = res.stats;
-    const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s (RSS ${s.rss[k]} MiB)`).join(', ');
+    const t = Object.entries(s.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}s${s.rss[k] === undefined ? '' : ` (RSS ${s.rss[k]} MiB)`}`).join(', ');
     const b = s.batches ? `; ${s.batches.batches} batches: ${s.batches.local} on this thread (${s.batches.held} held for order), ${s.batches.workers} on workers` : '';
     const d = s.dedupStreamed ? '; dedup streamed' : '; dedup all at once';
     out.err(`${path.basename(file)}: ${s.cus} CUs, ${s.dies} DIEs, ${s.typesBeforeDedup} types before dedup, ${s.types} after; ${t}${b}${d}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
