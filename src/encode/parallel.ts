@@ -136,7 +136,12 @@ export class WorkerPool {
       // a worker keeps little (its string table, one unit's scratch); a 16 MB young generation
       // scavenges less often than 8 MB did (in paired vmlinux runs about 0.5 s less CPU in all)
       // and costs no more peak memory there
-      this.workers.push(new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 } }));
+      this.workers.push(new Worker(url, {
+        resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 },
+        // the caller's node options, less --input-type: a caller run as `node --input-type=module
+        // -e ...` would make the worker read its own file as an eval'd string and fail to start
+        execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+      }));
     }
   }
 

@@ -110,6 +110,29 @@ describe('a failing unit', () => {
     expect(r.stdout).toMatch(/no DWARF debug info/);
   });
 
+  it('starts its workers for a caller run as node --input-type=module -e', () => {
+    // a worker given no batches says 'done'; one that failed to start reports an error instead
+    const mod = (f: string): string => JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/src', f)).href);
+    const file = JSON.stringify(path.join(OBJ, 'multi.gcc-x86_64-dwarf5.o'));
+    const script = `const { WorkerPool } = await import(${mod('encode/parallel.js')});
+      const { readDwarfSections, cuOptions } = await import(${mod('encode/pipeline.js')});
+      const { defaultFeatures } = await import(${mod('encode/features.js')});
+      const { ElfFile } = await import(${mod('elf/reader.js')});
+      const sec = readDwarfSections(ElfFile.open(${file}));
+      const pool = new WorkerPool(1);
+      const w = pool.workers[0];
+      const said = await new Promise((resolve) => {
+        w.once('error', (e) => resolve('error ' + e.code));
+        w.once('message', (m) => resolve(m.type));
+        w.postMessage({ sections: sec, units: [], stream: null, options: cuOptions(defaultFeatures()), batches: [],
+          claims: new Int32Array(new SharedArrayBuffer(8)) });
+      });
+      console.log(said);
+      await pool.terminate();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20000 });
+    expect(r.stdout.trim()).toBe('done');
+  });
+
   it('leaves no output behind from the command line', () => {
     const bad = path.join(dir, 'bad.o');
     if (!fs.existsSync(bad)) return;
