@@ -60,3 +60,12 @@ for (const j of jobs) {
   const b = rows.find((r) => r.k === `pahole -j${j}`);
   if (a && b) console.log(`ratio dwarf2btf/pahole at -j${j}: wall ${(a.wall / b.wall).toFixed(2)}x, RSS ${(a.rss / b.rss).toFixed(2)}x`);
 }
+// how much faster more threads make each tool (the first -j given is the reference)
+for (const j of jobs.slice(1)) {
+  const speedup = (tool) => {
+    const one = rows.find((r) => r.k === `${tool} -j${jobs[0]}`), n = rows.find((r) => r.k === `${tool} -j${j}`);
+    return one && n ? `${tool} ${(one.wall / n.wall).toFixed(2)}x` : null;
+  };
+  const parts = ['dwarf2btf', 'pahole'].map(speedup).filter(Boolean);
+  console.log(`-j${j} faster than -j${jobs[0]}: ${parts.join(', ')}`);
+}
