@@ -138,9 +138,10 @@ export class WorkerPool {
       // and costs no more peak memory there
       this.workers.push(new Worker(url, {
         resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 },
-        // the caller's node options, less --input-type: a caller run as `node --input-type=module
-        // -e ...` would make the worker read its own file as an eval'd string and fail to start
-        execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+        // the caller's node options (V8 flags too), unless it was run as `node --input-type=module
+        // -e ...`: that option would make the worker fail to start (and a list given here may not
+        // name V8 flags, so the worker then gets none)
+        execArgv: process.execArgv.some((a) => a.startsWith('--input-type')) ? [] : undefined,
       }));
     }
   }

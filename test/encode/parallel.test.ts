@@ -110,7 +110,7 @@ describe('a failing unit', () => {
     expect(r.stdout).toMatch(/no DWARF debug info/);
   });
 
-  it('starts its workers for a caller run as node --input-type=module -e', () => {
+  it('starts its workers for a caller run as node --input-type=module -e, or with V8 options', () => {
     // a worker given no batches says 'done'; one that failed to start reports an error instead
     const mod = (f: string): string => JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/src', f)).href);
     const file = JSON.stringify(path.join(OBJ, 'multi.gcc-x86_64-dwarf5.o'));
@@ -129,8 +129,14 @@ describe('a failing unit', () => {
       });
       console.log(said);
       await pool.terminate();`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20000 });
-    expect(r.stdout.trim()).toBe('done');
+    const saved = path.join(dir, 'pool.mjs');
+    fs.writeFileSync(saved, script);
+    // and with node or V8 options, which workers inherit
+    for (const args of [['--input-type=module', '-e', script], ['--max-old-space-size=1024', '--input-type=module', '-e', script],
+      ['--max-old-space-size=1024', '--stack-size=900', saved]]) {
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 20000 });
+      expect(r.stdout.trim(), `${args.slice(0, -1).join(' ')}: ${r.stderr}`).toBe('done');
+    }
   });
 
   it('leaves no output behind from the command line', () => {
