@@ -253,7 +253,7 @@ export class CuEncoder {
     if (this.opts.funcChecks) this.checkFuncs(frag);
     for (let i = 0; i < this.varDies.length; i++) {
       const c = this.varCandidate(this.varDies[i], this.varTop[i] === 1, annotations);
-      if (c.global || c.hasSpec) frag.vars.push(c);
+      if (c) frag.vars.push(c);
     }
     this.end();
     return frag;
@@ -976,15 +976,11 @@ export class CuEncoder {
     return { name, external, proto, tags, die, unexpectedReg: false, uncertainLoc: false };
   }
 
-  private varCandidate(die: number, topLevel: boolean, annotations: boolean): VarCandidate {
+  /** A variable that has a static address or completes a declaration; null for any other. */
+  private varCandidate(die: number, topLevel: boolean, annotations: boolean): VarCandidate | null {
     const r = this.r;
     r.read(die);
-    const name = r.str(At.name);
-    let specName = name;
     const declaration = r.has(At.declaration);
-    const artificial = r.has(At.artificial);
-    let external = r.has(At.external);
-    let typeRef = r.ref(At.type);
     let global = false;
     let addrLo = 0, addrHi = 0;
     if (!declaration) {
@@ -1008,9 +1004,16 @@ export class CuEncoder {
         }
       }
     }
+    const spec = r.ref(At.specification);
+    // most variables are locals on the stack or in registers: nothing more to read
+    if (!global && !(spec && this.inUnit(spec))) return null;
+    const name = r.str(At.name);
+    let specName = name;
+    const artificial = r.has(At.artificial);
+    let external = r.has(At.external);
+    let typeRef = r.ref(At.type);
     let hasSpec = false;
     let tagsDie = die;
-    const spec = r.ref(At.specification);
     if (spec && this.inUnit(spec)) {
       r.read(spec);
       if (r.tag === Tag.variable) {
@@ -1021,6 +1024,7 @@ export class CuEncoder {
         tagsDie = spec;
       }
     }
+    if (!global && !hasSpec) return null;
     const type = this.typeId(typeRef);
     const size = type ? this.typeSize(typeRef) : 0;
     let tags: DeclTag[] | null = null;
