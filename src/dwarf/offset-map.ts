@@ -2,8 +2,8 @@
  * A map from section offsets (non-negative integers) to non-negative integers, in one typed
  * array of (key + 1, value) pairs (open addressing, linear probing, at most half full; 0: empty
  * slot), so that a lookup touches one cache line. For caches keyed by .debug_str offsets: a direct
- * array would need 4 bytes for every byte of the section (14 MB for a vmlinux), this needs 16
- * bytes per entry present.
+ * array would need 4 bytes for every byte of the section (14 MB for a vmlinux), this needs 16 to
+ * 32 bytes per entry present.
  */
 export class OffsetMap {
   private slots: Int32Array;

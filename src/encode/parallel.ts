@@ -214,7 +214,6 @@ export async function encodeParallel(
   // more workers than batches to share: the rest go now
   for (const w of pool.workers.slice(n)) void w.terminate();
   for (const w of workers) {
-    w.postMessage(init);
     const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
     let finished = false;
     w.on('message', (m: FromWorker) => {
@@ -240,6 +239,7 @@ export async function encodeParallel(
     });
   }
   try {
+    for (const w of workers) w.postMessage(init);
     // this thread's share: claim, encode, consume what is ready; in between, let messages in
     for (;;) {
       if (n > 0) await turn();

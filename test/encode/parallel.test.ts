@@ -16,7 +16,7 @@ import { DieReader } from '../../src/dwarf/die.js';
 import { createAssembler } from '../../src/encode/assemble.js';
 import { CuEncoder } from '../../src/encode/cu.js';
 import { rulesFor } from '../../src/encode/features.js';
-import { batches, encodeParallel } from '../../src/encode/parallel.js';
+import { WorkerPool, batches, encodeParallel } from '../../src/encode/parallel.js';
 import { cuOptions, encodeFile, encodeFileParallel, openDwarf, readDwarfSections } from '../../src/encode/pipeline.js';
 import { InputError } from '../../src/errors.js';
 
@@ -228,4 +228,17 @@ describe('a failing unit while the workers are busy', () => {
     await expect(encodeParallel(input, cuOpts, 3, local, () => {}))
       .rejects.toThrow(new RegExp(`CU at 0x${victim.offset.toString(16)}.*bad abbreviation code 126`));
   });
+});
+
+describe('work that cannot be sent to the workers', () => {
+  it('rejects and stops them', async () => {
+    if (!big) return;
+    const { cuOpts, local, input } = slowSetup(ElfFile.open(big));
+    const pool = new WorkerPool(2);
+    const exited = pool.workers.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
+    // a function is not structured-cloneable: posting the work fails
+    const bad = { ...cuOpts, notCloneable: () => 0 } as typeof cuOpts;
+    await expect(encodeParallel(input, bad, 3, local, () => {}, undefined, pool)).rejects.toThrow(/could not be cloned/);
+    expect((await Promise.all(exited)).length).toBe(2);
+  }, 20000);
 });
