@@ -31,8 +31,6 @@ if (!file) {
   process.exit(2);
 }
 
-
-
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwarf2btf-bench-'));
 const ours = (j) => [process.execPath, path.join(root, 'dist/src/cli/main.js'), 'encode', `--btf_features=${features}`, '-j', String(j), '--quiet', '-o', path.join(tmp, 'ours.btf'), file];
 const havePahole = spawnSync(paholeBin, ['--version']).status === 0;

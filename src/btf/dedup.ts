@@ -215,7 +215,7 @@ class Deduper {
   private stack = new Int32Array(1024);
 
   /**
-   * Streaming mode (see StreamingDedup): set by streaming(). Candidate loops then make sure their
+   * Streaming mode (see StreamingDedup): set by the constructor. Candidate loops then make sure their
    * answer does not depend on the candidate order, which differs from the all-at-once order.
    */
   private streamingMode = false;
@@ -335,7 +335,6 @@ class Deduper {
       const map = new Int32Array(cap); map.set(this.map); this.map = map;
       const hypot = new Int32Array(cap); hypot.set(this.hypot); this.hypot = hypot;
     }
-
     if (this.enumIds.length < this.map.length) {
       const e = new Uint8Array(this.map.length); e.set(this.enumIds); this.enumIds = e;
     }

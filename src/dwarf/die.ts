@@ -1,3 +1,4 @@
+import { decodeString } from '../elf/symbols.js';
 import { InputError, hex } from '../errors.js';
 import { AbbrevCache, AbbrevTable, fixedFormSize } from './abbrev.js';
 import { At, Form } from './constants.js';
@@ -65,12 +66,11 @@ export class DieReader {
   private gen = 0;
   /**
    * A DIE of a fixed-size abbreviation is decoded lazily: read() only records where its values
-   * start (lazyPos) and which abbreviation entries describe them (lazyAttr); find() decodes an
+   * start (lazyPos; attrS says which abbreviation entries describe them); find() decodes an
    * attribute on first use (decoded[i] === gen once done).
    */
   private lazy = false;
   private lazyPos = 0;
-  private lazyAttr = 0;
   private readonly decoded = new Float64Array(MAX_ATTRS);
 
   // scratch for LEB decoding
@@ -240,7 +240,6 @@ export class DieReader {
     this.lazy = fixed >= 0;
     if (fixed >= 0) {
       this.lazyPos = this.p;
-      this.lazyAttr = s;
       this.p += fixed;
     } else {
       for (let i = 0; i < n; i++) this.readValue(i, t.attrForm[s + i], t.attrConst[s + i]);
@@ -492,7 +491,7 @@ export class DieReader {
 
   /** Decodes attribute i of the current (lazily read) DIE. */
   private decode(i: number): void {
-    const t = this.table, j = this.lazyAttr + i, p = this.p;
+    const t = this.table, j = this.attrS + i, p = this.p;
     this.p = this.lazyPos + t.attrOffset[j];
     this.readValue(i, t.attrForm[j], t.attrConst[j]);
     this.p = p;
@@ -599,19 +598,8 @@ export class DieReader {
     if (hit !== undefined) return hit;
     if (!sec || off >= sec.length) this.fail(`string offset ${hex(off)} outside ${what}`);
     let e = off;
-    let ascii = true;
-    while (e < sec.length && sec[e] !== 0) {
-      if (sec[e] & 0x80) ascii = false;
-      e++;
-    }
-    let s: string;
-    if (ascii && e - off < 64) {
-      // one flat string (appending a character at a time makes a chain of string pieces, each
-      // kept alive by the cache)
-      s = String.fromCharCode.apply(null, sec.subarray(off, e) as unknown as number[]);
-    } else {
-      s = Buffer.from(sec.buffer, sec.byteOffset + off, e - off).toString('utf8');
-    }
+    while (e < sec.length && sec[e] !== 0) e++;
+    const s = decodeString(sec, off, e);
     cache?.set(off, s);
     return s;
   }

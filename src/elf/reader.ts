@@ -157,11 +157,6 @@ export class ElfFile {
 
   private src: Source;
   private alloc: ((n: number) => Uint8Array) | undefined;
-
-  /** Sets ElfOpenOptions.alloc for the sections read from now on. */
-  setAllocator(alloc: ((n: number) => Uint8Array) | undefined): void {
-    this.alloc = alloc;
-  }
   private byName: Map<string, ElfSection> | undefined;
   private relocsBySection: Map<number, ElfSection[]> | undefined;
   private symtabs = new Map<number, ElfSymbols>();
@@ -322,6 +317,11 @@ export class ElfFile {
     if (sec.offset + sec.size > this.fileSize) {
       throw new InputError(`${what ?? describe(sec)} extends past end of file (offset ${hex(sec.offset)}, size ${hex(sec.size)}, file size ${hex(this.fileSize)})`);
     }
+  }
+
+  /** Sets ElfOpenOptions.alloc for the sections read from now on. */
+  setAllocator(alloc: ((n: number) => Uint8Array) | undefined): void {
+    this.alloc = alloc;
   }
 
   close(): void {

@@ -121,7 +121,7 @@ export class Assembler {
       return syms && syms.size > 0 ? [...syms] : null;
     }
     const fns = this.syms.functions;
-    return this.saved && fns ? [...fns.index.keys()] : [];
+    return this.saved && fns ? fns.names : [];
   }
 
   /**

@@ -18,7 +18,6 @@ export interface DeclTag {
   component: number;
 }
 
-/** A DW_TAG_subprogram that may become a FUNC. */
 /**
  * A DWARF function definition that may become a FUNC: not a declaration, every parameter named,
  * and (with CuEncodeOptions.funcNames) of a name that can become a FUNC.

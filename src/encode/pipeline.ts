@@ -10,7 +10,7 @@ import { ElfFile } from '../elf/reader.js';
 import { InputError, hex } from '../errors.js';
 import { WorkerPool, encodeParallel, type ParallelStats } from './parallel.js';
 import { createAssembler, type Assembler } from './assemble.js';
-import { CuEncoder } from './cu.js';
+import { CuEncoder, type CuFragment } from './cu.js';
 import { rulesFor, type Features, type Rules } from './features.js';
 import { registerParams } from './locations.js';
 import type { CuEncodeOptions } from './options.js';
@@ -201,31 +201,48 @@ function inUnit(e: unknown, u: UnitHeader, name: string): unknown {
   return new InputError(`CU at ${hex(u.offset)}${name ? ` ('${name}')` : ''}: ${e.message}`);
 }
 
+/**
+ * This thread's encoder of units (errors name the unit) and the merge of what it or a worker made,
+ * counting units and DIEs: the same for encodeElf and encodeElfParallel.
+ */
+function unitPipeline(dwarf: DwarfInput, cuOpts: CuEncodeOptions, asm: Assembler, dd: StreamingDedup) {
+  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
+  const counts = { cus: 0, dies: 0 };
+  return {
+    counts,
+    local: {
+      strings: enc.strings,
+      encode(i: number) {
+        const u = dwarf.units[i];
+        try {
+          return enc.encode(u, dwarf.window?.(u));
+        } catch (e) {
+          throw inUnit(e, u, enc.cuLabel);
+        }
+      },
+    },
+    merge(frag: CuFragment): void {
+      counts.cus++;
+      counts.dies += frag.dies;
+      asm.add(frag);
+      dd.feed();
+    },
+  };
+}
+
 /** Encodes on the calling thread, one unit after the other. */
 export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const phases = new Phases();
   const { dwarf, asm, cuOpts, dd } = prepare(elf, opts);
   phases.lap('read');
-  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
-  let cus = 0;
-  let dies = 0;
+  const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd);
   for (let i = 0; i < dwarf.units.length; i++) {
-    const u = dwarf.units[i];
-    let frag;
-    try {
-      frag = enc.encode(u, dwarf.window?.(u));
-    } catch (e) {
-      throw inUnit(e, u, enc.cuLabel);
-    }
+    const frag = local.encode(i);
     opts.progress?.(i + 1, dwarf.units.length);
-    if (!frag) continue;
-    cus++;
-    dies += frag.dies;
-    asm.add(frag);
-    dd.feed();
+    if (frag) merge(frag);
   }
   phases.lap('encode');
-  return complete(asm, dd, elf, phases, cus, dies);
+  return complete(asm, dd, elf, phases, counts.cus, counts.dies);
 }
 
 /**
@@ -253,32 +270,16 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
   const infoSec = elf.section('.debug_info');
   const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
   phases.lap('read');
-  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
-  const local = {
-    strings: enc.strings,
-    encode(i: number) {
-      const u = dwarf.units[i];
-      try {
-        return enc.encode(u, dwarf.window?.(u));
-      } catch (e) {
-        throw inUnit(e, u, enc.cuLabel);
-      }
-    },
-  };
-  let cus = 0;
-  let dies = 0;
-  let merge = 0;
+  const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd);
+  let mergeTime = 0;
   const par = await encodeParallel({ sec: dwarf.sec, units: dwarf.units, stream }, cuOpts, jobs, local, (frag) => {
     const t = performance.now();
-    cus++;
-    dies += frag.dies;
-    asm.add(frag);
-    dd.feed();
-    merge += performance.now() - t;
+    merge(frag);
+    mergeTime += performance.now() - t;
   }, opts.progress, pool);
   phases.lap('encode');
-  phases.timings['merge and first dedup passes (during encode)'] = merge;
-  const res = complete(asm, dd, elf, phases, cus, dies);
+  phases.timings['merge and first dedup passes (during encode)'] = mergeTime;
+  const res = complete(asm, dd, elf, phases, counts.cus, counts.dies);
   res.stats.batches = par;
   return res;
 }
