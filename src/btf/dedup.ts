@@ -165,9 +165,12 @@ export class StreamingDedup {
     this.d?.feed();
   }
 
-  /** Whether finish() will have to dedup all at once (so far). */
+  /** After finish(): whether it deduplicated all at once. */
+  private fellBack: boolean | null = null;
+
+  /** Whether finish() has to (or, once it has run, did) dedup all at once; before it, so far. */
   get fallsBack(): boolean {
-    return !this.d || this.d.ambiguous;
+    return this.fellBack ?? (!this.d || this.d.ambiguous);
   }
 
   /** The deduplicated table; `t` itself is destroyed. */
@@ -175,6 +178,7 @@ export class StreamingDedup {
     const d = this.d;
     this.d = null;
     const out = d ? d.finishStreaming() : null;
+    this.fellBack = out === null;
     return out ?? dedup(this.t, { consume: true });
   }
 }

@@ -182,8 +182,9 @@ function complete(asm: Assembler, dd: StreamingDedup, elf: ElfFile, phases: Phas
   const raw = asm.finish();
   phases.lap('merge');
   const typesBeforeDedup = raw.count;
-  const streamed = !dd.fallsBack;
   const btf = raw.count === 0 ? raw : dd.finish();
+  // (the last types, or an enum met at the end, may still make it fall back)
+  const streamed = !dd.fallsBack;
   phases.lap('dedup');
   // never hand out BTF the kernel would refuse
   const problem = validateBtf(btf);
