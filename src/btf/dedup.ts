@@ -201,6 +201,15 @@ class Deduper {
   hypot: Int32Array;
   private hypotList = new Int32Array(256);
   private hypotCnt = 0;
+  /**
+   * The keys of hypotList whose pair involves a FWD, STRUCT or UNION, in the same order: the only
+   * pairs mergeHypot can act on (a pair of other kinds resolves to other kinds).
+   */
+  private mergeList = new Int32Array(256);
+  private mergeCnt = 0;
+  /** This table's FWDs, and the structs and unions dedupStruct made canonical: ascending ids. */
+  private fwds: number[] = [];
+  private canonStructs: number[] = [];
   /** Set by isEquiv when equivalence would need a base FWD resolved (base BTF can't change). */
   private adjustCanon = false;
   private readonly table: CandidateTable;
@@ -350,6 +359,7 @@ class Deduper {
       const k = (W[o + 1] >>> 24) & 0x1f;
       map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
       if (k === ENUM || k === ENUM64) enumIds[id] = 1;
+      else if (k === FWD) this.fwds.push(id);
     }
     this.endId = to;
     return from;
@@ -482,6 +492,7 @@ class Deduper {
     for (let id = this.startId; id < this.endId; id++) {
       const k = this.kind(id);
       map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
+      if (k === FWD) this.fwds.push(id);
     }
   }
 
@@ -752,7 +763,10 @@ class Deduper {
       break;
     }
     this.map[id] = canon;
-    if (canon === id) table.add(h, id);
+    if (canon === id) {
+      table.add(h, id);
+      this.canonStructs.push(id);
+    }
   }
 
   /**
@@ -767,6 +781,7 @@ class Deduper {
     if (rest < 0) return true;
     const n = this.hypotCnt, canons = this.hypotList.slice(0, n), cands = new Int32Array(n);
     for (let i = 0; i < n; i++) cands[i] = this.hypot[canons[i]] - 1;
+    const merges = this.mergeList.slice(0, this.mergeCnt);
     const adjust = this.adjustCanon;
     for (; rest >= 0; rest = table.next(rest, h)) {
       const c = table.value(rest);
@@ -779,6 +794,7 @@ class Deduper {
     }
     this.clearHypot();
     for (let i = 0; i < n; i++) this.hypotAdd(canons[i], cands[i]);
+    for (let i = 0; i < merges.length; i++) this.mergeAdd(merges[i]);
     this.adjustCanon = adjust;
     return true;
   }
@@ -787,6 +803,7 @@ class Deduper {
     const hypot = this.hypot, list = this.hypotList;
     for (let i = 0; i < this.hypotCnt; i++) hypot[list[i]] = 0;
     this.hypotCnt = 0;
+    this.mergeCnt = 0;
     this.adjustCanon = false;
   }
 
@@ -798,6 +815,15 @@ class Deduper {
     }
     this.hypotList[this.hypotCnt++] = canonId;
     this.hypot[canonId] = candId + 1;
+  }
+
+  private mergeAdd(canonId: number): void {
+    if (this.mergeCnt === this.mergeList.length) {
+      const l = new Int32Array(this.mergeList.length * 2);
+      l.set(this.mergeList);
+      this.mergeList = l;
+    }
+    this.mergeList[this.mergeCnt++] = canonId;
   }
 
   private growStack(need: number): void {
@@ -883,6 +909,7 @@ class Deduper {
           if (fwdKind === real && canon < this.startId) this.adjustCanon = true;
         }
         if (fwdKind !== real) return false;
+        this.mergeAdd(canon);
         continue;
       }
       if (ck !== nk) return false;
@@ -893,7 +920,11 @@ class Deduper {
         case ENUM: case ENUM64:
           if (!this.compatEnum(cand, canon)) return false;
           break;
-        case FWD: case FLOAT:
+        case FWD:
+          if (!this.equalCommon(cand, canon)) return false;
+          this.mergeAdd(canon);
+          break;
+        case FLOAT:
           if (!this.equalCommon(cand, canon)) return false;
           break;
         case CONST: case VOLATILE: case RESTRICT: case PTR: case TYPEDEF: case FUNC: case TYPE_TAG:
@@ -912,6 +943,7 @@ class Deduper {
           for (let i = 0, p = 3; i < vlen; i++, p += 3) {
             if (W[x + p] !== W[y + p] || W[x + p + 2] !== W[y + p + 2]) return false;
           }
+          this.mergeAdd(canon);
           if (sp + 2 * vlen > this.stack.length) this.growStack(sp + 2 * vlen);
           const stack = this.stack;
           for (let i = vlen - 1; i >= 0; i--) {
@@ -941,8 +973,8 @@ class Deduper {
    */
   private mergeHypot(): void {
     const map = this.map;
-    for (let i = 0; i < this.hypotCnt; i++) {
-      const canonId = this.hypotList[i];
+    for (let i = 0; i < this.mergeCnt; i++) {
+      const canonId = this.mergeList[i];
       const t = this.resolve(this.hypot[canonId] - 1);
       const c = this.resolve(canonId);
       const tk = this.kind(t), ck = this.kind(c);
@@ -959,23 +991,23 @@ class Deduper {
     const W = this.W, map = this.map, off = this.off;
     // the names of this table's unresolved FWDs
     const wanted = new Set<number>();
-    for (let id = this.startId; id < this.endId; id++) {
-      const o = off[id];
-      if (((W[o + 1] >>> 24) & 0x1f) === FWD && map[id] === id) wanted.add(W[o]);
-    }
+    for (const id of this.fwds) if (map[id] === id) wanted.add(W[off[id]]);
     if (wanted.size === 0) return;
-    // name -> the only canonical struct/union with that name, or 0 if several
+    // name -> the only canonical struct/union with that name, or 0 if several (ascending ids:
+    // the base's, then this table's)
     const byName = new Map<number, number>();
-    for (let id = 1; id < this.endId; id++) {
+    const consider = (id: number): void => {
       const o = off[id];
       const k = (W[o + 1] >>> 24) & 0x1f;
-      if ((k !== STRUCT && k !== UNION) || map[id] !== id || !wanted.has(W[o])) continue;
+      if ((k !== STRUCT && k !== UNION) || map[id] !== id || !wanted.has(W[o])) return;
       const name = W[o];
       byName.set(name, byName.has(name) ? 0 : id);
-    }
-    for (let id = this.startId; id < this.endId; id++) {
-      const o = this.off[id];
-      if (((W[o + 1] >>> 24) & 0x1f) !== FWD || map[id] !== id) continue;
+    };
+    for (let id = 1; id < this.startId; id++) consider(id);
+    for (const id of this.canonStructs) consider(id);
+    for (const id of this.fwds) {
+      const o = off[id];
+      if (map[id] !== id) continue;
       const c = byName.get(W[o]);
       if (!c) continue;
       const ck = this.kind(c), isUnion = W[o + 1] >>> 31;
