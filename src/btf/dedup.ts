@@ -70,6 +70,16 @@ const INT = Kind.INT, PTR = Kind.PTR, ARRAY = Kind.ARRAY, STRUCT = Kind.STRUCT, 
   DATASEC = Kind.DATASEC, FLOAT = Kind.FLOAT, DECL_TAG = Kind.DECL_TAG, TYPE_TAG = Kind.TYPE_TAG,
   ENUM64 = Kind.ENUM64;
 
+/** Bit set of ENUM and ENUM64 (tested as `(ENUMS >>> kind) & 1`). */
+const ENUMS = (1 << ENUM) | (1 << ENUM64);
+
+/** Kind of every type id below `end` whose words start at off[id] in W (void: 0). */
+function kindsOf(W: Uint32Array, off: Uint32Array, end: number): Uint8Array {
+  const kinds = new Uint8Array(end);
+  for (let id = 1; id < end; id++) kinds[id] = (W[off[id] + 1] >>> 24) & 0x1f;
+  return kinds;
+}
+
 /** `map` / `hypot` value of a type not yet processed, and of one being processed (pass 5). */
 const UNPROCESSED = -1;
 const IN_PROGRESS = -2;
@@ -245,8 +255,11 @@ class Deduper {
    * still compares the same at the end (checked by finishStreaming).
    */
   private enumPairs: number[] = [];
-  /** Streaming: 1 for the ids of ENUM and ENUM64 types. */
-  private enumIds = new Uint8Array(0);
+  /**
+   * The kind of every type id (0 for void): one byte per id read where the type's info word
+   * would be a second dependent load from the large word array.
+   */
+  private kinds: Uint8Array;
 
   constructor(readonly t: BtfTable, consume = false, streamingCapacity = -1) {
     this.startId = t.startId;
@@ -259,6 +272,7 @@ class Deduper {
       this.off = new Uint32Array(cap);
       this.map = new Int32Array(cap);
       this.hypot = new Int32Array(cap);
+      this.kinds = new Uint8Array(cap);
       this.baseCached = false;
       this.table = new CandidateTable(1 << 12);
       this.enumFwdNames = new Set();
@@ -279,6 +293,7 @@ class Deduper {
       off.set(t.offs.subarray(0, t.count), 1);
       this.W = t.words;
       this.off = off;
+      this.kinds = kindsOf(this.W, off, this.endId);
       this.map = new Int32Array(this.endId);
       this.hypot = new Int32Array(this.endId);
       this.baseCached = false;
@@ -308,6 +323,7 @@ class Deduper {
     }
     this.W = W;
     this.off = off;
+    this.kinds = kindsOf(W, off, this.endId);
     this.map = new Int32Array(this.endId);
     this.hypot = new Int32Array(this.endId);
     this.baseCached = cached !== null;
@@ -347,19 +363,17 @@ class Deduper {
       const off = new Uint32Array(cap); off.set(this.off); this.off = off;
       const map = new Int32Array(cap); map.set(this.map); this.map = map;
       const hypot = new Int32Array(cap); hypot.set(this.hypot); this.hypot = hypot;
+      const kinds = new Uint8Array(cap); kinds.set(this.kinds); this.kinds = kinds;
     }
-    if (this.enumIds.length < this.map.length) {
-      const e = new Uint8Array(this.map.length); e.set(this.enumIds); this.enumIds = e;
-    }
-    const W = this.W, off = this.off, map = this.map, offs = t.offs, start = this.startId, enumIds = this.enumIds;
+    const W = this.W, off = this.off, map = this.map, offs = t.offs, start = this.startId, kinds = this.kinds;
     off[0] = W.length - 3;
     for (let id = from; id < to; id++) {
       const o = offs[id - start];
       off[id] = o;
       const k = (W[o + 1] >>> 24) & 0x1f;
       map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
-      if (k === ENUM || k === ENUM64) enumIds[id] = 1;
-      else if (k === FWD) this.fwds.push(id);
+      kinds[id] = k;
+      if (k === FWD) this.fwds.push(id);
     }
     this.endId = to;
     return from;
@@ -421,7 +435,7 @@ class Deduper {
   // ---- type accessors ----
 
   private kind(id: number): number {
-    return (this.W[this.off[id] + 1] >>> 24) & 0x1f;
+    return this.kinds[id];
   }
 
   /** Validates that every type id referenced by t's types exists (the rest trusts this). */
@@ -612,8 +626,8 @@ class Deduper {
    * forward-declared enum (the only kind a later enum redirects).
    */
   private noteEnumPair(a: number, b: number): void {
-    const e = this.enumIds;
-    if (e[a] === 0 || e[b] === 0) return;
+    const k = this.kinds;
+    if (((ENUMS >>> k[a]) & 1) === 0 || ((ENUMS >>> k[b]) & 1) === 0) return;
     if (this.chainHasEnumFwd(a) || this.chainHasEnumFwd(b)) {
       this.enumPairs.push(a, b, this.resolve(a) === this.resolve(b) ? 1 : 0);
     }
@@ -865,7 +879,8 @@ class Deduper {
    * order (children are pushed in reverse), so `hypot` ends up filled in the same order.
    */
   private isEquiv(candRoot: number, canonRoot: number): boolean {
-    const W = this.W, off = this.off, hypot = this.hypot, map = this.map, streaming = this.streamingMode;
+    const W = this.W, off = this.off, hypot = this.hypot, map = this.map, kinds = this.kinds;
+    const streaming = this.streamingMode;
     let sp = this.push(candRoot, canonRoot, 0);
     while (sp > 0) {
       sp -= 2;
@@ -877,15 +892,10 @@ class Deduper {
       const rc = mc < 0 || mc === cand ? cand : this.resolve(mc);
       const rn = mn < 0 || mn === canon ? canon : this.resolve(mn);
       if (rc === rn) continue;
-      // resolveFwd(canon), keeping its words' position
-      let y = off[canon], yInfo = W[y + 1];
-      if (((yInfo >>> 24) & 0x1f) === FWD) {
-        const r = this.resolve(canon), ry = off[r], rInfo = W[ry + 1];
-        if (((rInfo >>> 24) & 0x1f) !== FWD) {
-          canon = r;
-          y = ry;
-          yInfo = rInfo;
-        }
+      // resolveFwd(canon)
+      if (kinds[canon] === FWD) {
+        const r = this.resolve(canon);
+        if (kinds[r] !== FWD) canon = r;
       }
       const seen = hypot[canon] - 1;
       if (seen >= 0) {
@@ -894,7 +904,7 @@ class Deduper {
         return false;
       }
       this.hypotAdd(canon, cand);
-      const x = off[cand], xInfo = W[x + 1];
+      const x = off[cand], xInfo = W[x + 1], y = off[canon], yInfo = W[y + 1];
       if (W[x] !== W[y]) return false; // names differ
       const ck = (xInfo >>> 24) & 0x1f, nk = (yInfo >>> 24) & 0x1f;
       if ((ck === FWD || nk === FWD) && ck !== nk) {
