@@ -855,6 +855,16 @@ class Deduper {
     return sp + 2;
   }
 
+  /**
+   * Pushes a pair for isEquiv to visit, unless this walk has met it already: then its visit would
+   * end at once (a pair in hypot was neither equal by canonical ids nor has its FWD resolved
+   * differently since, for the map does not change during a walk), adding nothing.
+   */
+  private pushPair(cand: number, canon: number, sp: number): number {
+    if (this.hypot[canon] === cand + 1) return sp;
+    return this.push(cand, canon, sp);
+  }
+
   /** Identical ARRAY types (element and index ids compared as they are). */
   private identicalArrays(a: number, b: number): boolean {
     return this.kind(a) === ARRAY && this.kind(b) === ARRAY && this.equalArray(a, b);
@@ -939,12 +949,12 @@ class Deduper {
           break;
         case CONST: case VOLATILE: case RESTRICT: case PTR: case TYPEDEF: case FUNC: case TYPE_TAG:
           if (W[x + 1] !== W[y + 1]) return false;
-          sp = this.push(W[x + 2], W[y + 2], sp);
+          sp = this.pushPair(W[x + 2], W[y + 2], sp);
           break;
         case ARRAY:
           if (!this.equalCommon(cand, canon) || W[x + 5] !== W[y + 5]) return false;
-          sp = this.push(W[x + 3], W[y + 3], sp); // element type, second
-          sp = this.push(W[x + 4], W[y + 4], sp); // index type, first
+          sp = this.pushPair(W[x + 3], W[y + 3], sp); // element type, second
+          sp = this.pushPair(W[x + 4], W[y + 4], sp); // index type, first
           break;
         case STRUCT: case UNION: {
           // shallowEqualStruct, on the words at hand (names are equal already)
@@ -957,16 +967,18 @@ class Deduper {
           if (sp + 2 * vlen > this.stack.length) this.growStack(sp + 2 * vlen);
           const stack = this.stack;
           for (let i = vlen - 1; i >= 0; i--) {
-            stack[sp++] = W[x + 4 + 3 * i];
-            stack[sp++] = W[y + 4 + 3 * i];
+            const a = W[x + 4 + 3 * i], b = W[y + 4 + 3 * i];
+            if (hypot[b] === a + 1) continue; // see pushPair
+            stack[sp++] = a;
+            stack[sp++] = b;
           }
           break;
         }
         case FUNC_PROTO: {
           if (!this.compatFnProto(cand, canon)) return false;
           const vlen = W[x + 1] & 0xffff;
-          for (let i = vlen - 1; i >= 0; i--) sp = this.push(W[x + 4 + 2 * i], W[y + 4 + 2 * i], sp);
-          sp = this.push(W[x + 2], W[y + 2], sp); // return type first
+          for (let i = vlen - 1; i >= 0; i--) sp = this.pushPair(W[x + 4 + 2 * i], W[y + 4 + 2 * i], sp);
+          sp = this.pushPair(W[x + 2], W[y + 2], sp); // return type first
           break;
         }
         default:
