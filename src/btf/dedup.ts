@@ -203,6 +203,8 @@ class Deduper {
   W: Uint32Array;
   /** Word offset in W of every type id (0 = void). */
   off: Uint32Array;
+  /** Streaming: `off` is the table's own offs (BtfTable.offsById), not a copy. */
+  private offShared = false;
   readonly startId: number;
   endId: number;
   /** Canonical map: id -> representative (chains are followed by resolve), or UNPROCESSED / IN_PROGRESS. */
@@ -269,7 +271,10 @@ class Deduper {
       const cap = Math.max(streamingCapacity, this.endId, 1024) + 1;
       this.endId = this.startId;
       this.W = t.words;
-      this.off = new Uint32Array(cap);
+      // the table's own offsets where it allows (no copy of 4 bytes per type), else a copy
+      const shared = t.offsById();
+      this.offShared = shared !== null;
+      this.off = shared ?? new Uint32Array(cap);
       this.map = new Int32Array(cap);
       this.hypot = new Int32Array(cap);
       this.kinds = new Uint8Array(cap);
@@ -288,9 +293,12 @@ class Deduper {
         t.words = w;
       }
       t.words.fill(0, t.nWords, t.nWords + 3);
-      const off = new Uint32Array(this.endId);
+      let off = t.offsById();
+      if (!off) {
+        off = new Uint32Array(this.endId);
+        off.set(t.offs.subarray(0, t.count), 1);
+      }
       off[0] = t.nWords;
-      off.set(t.offs.subarray(0, t.count), 1);
       this.W = t.words;
       this.off = off;
       this.kinds = kindsOf(this.W, off, this.endId);
@@ -358,18 +366,30 @@ class Deduper {
     if (t.words.length < t.nWords + 3) t.reserve(3, 0);
     this.W = t.words;
     const from = this.endId, to = t.endId;
-    if (to > this.off.length) {
-      const cap = Math.max(to, this.off.length * 2);
-      const off = new Uint32Array(cap); off.set(this.off); this.off = off;
+    if (this.offShared && this.off.buffer !== t.offs.buffer) {
+      // the table's offs grew: a view of the new ones (or, should they have come from outside, a copy)
+      const view = t.offsById();
+      if (view) {
+        this.off = view;
+      } else {
+        this.offShared = false;
+        const off = new Uint32Array(Math.max(to, this.map.length)); off.set(this.off.subarray(0, from)); this.off = off;
+      }
+    } else if (!this.offShared && to > this.off.length) {
+      const off = new Uint32Array(Math.max(to, this.off.length * 2)); off.set(this.off); this.off = off;
+    }
+    if (to > this.map.length) {
+      const cap = Math.max(to, this.map.length * 2);
       const map = new Int32Array(cap); map.set(this.map); this.map = map;
       const hypot = new Int32Array(cap); hypot.set(this.hypot); this.hypot = hypot;
       const kinds = new Uint8Array(cap); kinds.set(this.kinds); this.kinds = kinds;
     }
     const W = this.W, off = this.off, map = this.map, offs = t.offs, start = this.startId, kinds = this.kinds;
     off[0] = W.length - 3;
+    const copy = !this.offShared;
     for (let id = from; id < to; id++) {
       const o = offs[id - start];
-      off[id] = o;
+      if (copy) off[id] = o;
       const k = (W[o + 1] >>> 24) & 0x1f;
       map[id] = k === VAR || k === DATASEC ? id : UNPROCESSED;
       kinds[id] = k;

@@ -20,13 +20,35 @@ export class BtfTable {
   nWords = 0;
   offs: Uint32Array;
   count = 0;
+  /** The buffer of the offs this table allocated: one spare element before offs[0] (see offsById). */
+  private offsBuffer: ArrayBufferLike | null = null;
 
   constructor(base: BtfTable | null = null, strings?: StringTable, wordCapacity = 1024, typeCapacity = 256) {
     this.base = base;
     this.startId = base ? base.startId + base.count : 1;
     this.strings = strings ?? new StringTable(base ? base.strEnd() : 0);
     this.words = new Uint32Array(wordCapacity);
-    this.offs = new Uint32Array(typeCapacity);
+    this.offs = this.newOffs(typeCapacity, 0);
+  }
+
+  /** A new offs array of `n` elements holding the first `keep` current ones. */
+  private newOffs(n: number, keep: number): Uint32Array {
+    const buf = new Uint32Array(n + 1);
+    const o = buf.subarray(1);
+    if (keep > 0) o.set(this.offs.subarray(0, keep));
+    this.offsBuffer = buf.buffer;
+    return o;
+  }
+
+  /**
+   * The type offsets indexed by type id, sharing offs' memory: element i + 1 is offs[i], and
+   * element 0 (the spare slot before offs[0]) is the caller's to use. Null for a table with a base,
+   * or whose offs came from outside (fromParts). A new view is needed once offs has grown.
+   */
+  offsById(): Uint32Array | null {
+    const o = this.offs;
+    if (this.startId !== 1 || o.buffer !== this.offsBuffer || o.byteOffset !== 4) return null;
+    return new Uint32Array(o.buffer, 0, o.length + 1);
   }
 
   /** One past the last absolute string offset (the next table's string start). */
@@ -61,9 +83,7 @@ export class BtfTable {
     if (this.count + count > this.offs.length) {
       let cap = this.offs.length * 2;
       while (cap < this.count + count) cap *= 2;
-      const o = new Uint32Array(cap);
-      o.set(this.offs.subarray(0, this.count));
-      this.offs = o;
+      this.offs = this.newOffs(cap, this.count);
     }
     for (let i = 0; i < count; i++) this.offs[this.count + i] = src[i] + shift;
     this.count += count;
@@ -80,11 +100,7 @@ export class BtfTable {
       w.set(this.words.subarray(0, this.nWords));
       this.words = w;
     }
-    if (this.count + types > this.offs.length) {
-      const o = new Uint32Array(this.count + types);
-      o.set(this.offs.subarray(0, this.count));
-      this.offs = o;
-    }
+    if (this.count + types > this.offs.length) this.offs = this.newOffs(this.count + types, this.count);
   }
 
   /** Empties the table for reuse, keeping its buffers (string table untouched). */
@@ -109,11 +125,7 @@ export class BtfTable {
    * `nameOff` is an absolute string offset (see addStr).
    */
   begin(nameOff: number, kind: number, vlen: number, kflag: boolean | number, sizeOrType: number): number {
-    if (this.count === this.offs.length) {
-      const o = new Uint32Array(this.offs.length * 2);
-      o.set(this.offs);
-      this.offs = o;
-    }
+    if (this.count === this.offs.length) this.offs = this.newOffs(this.offs.length * 2, this.count);
     this.growWords(3 + extraWords(kind, vlen));
     const at = this.nWords;
     this.offs[this.count++] = at;
@@ -326,11 +338,7 @@ export class BtfTable {
       if (kind === 0 || kind > KIND_MAX) throw new InputError(`${what}: type [${t.startId + t.count}] has unknown kind ${kind} (type section offset ${p * 4})`);
       const n = 3 + extraWords(kind, infoVlen(info));
       if (p + n > nWords) throw new InputError(`${what}: type [${t.startId + t.count}] runs past the end of the type section`);
-      if (t.count === t.offs.length) {
-        const o = new Uint32Array(t.offs.length * 2);
-        o.set(t.offs);
-        t.offs = o;
-      }
+      if (t.count === t.offs.length) t.offs = t.newOffs(t.offs.length * 2, t.count);
       t.offs[t.count++] = p;
       p += n;
     }

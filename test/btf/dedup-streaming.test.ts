@@ -47,6 +47,28 @@ describe('StreamingDedup', () => {
     expect(fell).toBeLessThan(seeds);
   });
 
+  it('equals dedup() whether it reads the table\'s own offsets or a copy of them', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const units = randomUnits(seed, 4 + (seed % 9));
+      const expected = Buffer.from(allAtOnce(units));
+      // offsets adopted from outside from the start: the streaming state keeps a copy throughout
+      const a = BtfTable.fromParts(new BtfTable().strings, new Uint32Array(16), 0, new Uint32Array(4), 0);
+      // the table's own offsets until, halfway, they are replaced from outside: it switches to a copy
+      const b = new BtfTable();
+      const sa = new StreamingDedup(a, 16), sb = new StreamingDedup(b, 16);
+      units.forEach((u, i) => {
+        append(a, u);
+        sa.feed();
+        append(b, u);
+        if (i === units.length >> 1) b.offs = b.offs.slice();
+        sb.feed();
+      });
+      expect(a.offsById()).not.toBeNull(); // grown by the table itself meanwhile
+      expect(Buffer.from(sa.finish().serialize()).equals(expected), `seed ${seed}, copied`).toBe(true);
+      expect(Buffer.from(sb.finish().serialize()).equals(expected), `seed ${seed}, switched`).toBe(true);
+    }
+  });
+
   it('falls back, with the same result, when two structs are equivalent to a new one', () => {
     // struct s { struct t *p; } with two different full struct t, then with t only declared: the
     // third s is equivalent to both (a FWD matches any struct of its name)
