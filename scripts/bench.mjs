@@ -1,4 +1,4 @@
-// `npm run bench -- FILE [--runs N] [--jobs LIST] [--pahole PATH] [--pahole-args "..."]`
+// `npm run bench -- FILE [--runs N] [--jobs LIST (default 1,N: N the available CPUs)] [--pahole PATH] [--pahole-args "..."]`
 //
 // Times `dwarf2btf encode` and pahole's BTF encoder on the same file, alternating the two so
 // that machine noise hits both alike, and prints medians, peak RSS and the ratios. A benchmark,
@@ -21,7 +21,9 @@ const opt = (name, def) => {
   return v;
 };
 const runs = Number(opt('--runs', '5'));
-const jobs = String(opt('--jobs', '1')).split(',').map(Number);
+// by default -j1 and -jN, N the available CPUs (-j1 alone on a one-CPU machine)
+const cpus = os.availableParallelism?.() ?? os.cpus().length;
+const jobs = String(opt('--jobs', cpus > 1 ? `1,${cpus}` : '1')).split(',').map(Number);
 const paholeBin = opt('--pahole', 'pahole');
 const paholeArgs = opt('--pahole-args', '--btf_gen_floats').split(' ').filter(Boolean);
 const features = opt('--btf_features', 'default');
