@@ -3,6 +3,9 @@
  * as printed by bpftool 7.1: one `[id] KIND 'name' ...` line per type, members and values
  * on following tab-indented lines. For split BTF only the split's own types are printed,
  * numbered from its first id, as `bpftool -B base btf dump file split` does.
+ *
+ * The text is a binary string: names are their bytes, one character each, not decoded (bpftool
+ * prints a name's bytes as they are, UTF-8 or not), so it is written out as latin1.
  */
 import { Kind, KIND_NAMES } from './kinds.js';
 import type { BtfTable } from './table.js';
@@ -21,7 +24,7 @@ export function dumpBtf(t: BtfTable): string {
 /** A string as bpftool prints names: '(anon)' for offset 0, '(invalid)' past the string data. */
 function btfStr(t: BtfTable, off: number): string {
   if (off === 0) return '(anon)';
-  return off < t.strEnd() ? t.str(off) : '(invalid)';
+  return off < t.strEnd() ? t.strBinary(off) : '(invalid)';
 }
 
 function kindName(kind: number): string {

@@ -215,6 +215,19 @@ export class StringTable {
     return s;
   }
 
+  /**
+   * The bytes of the string at absolute offset `off` as a binary string (one character, below 256,
+   * per byte: not decoded, so bytes that are not UTF-8 survive a latin1 write unchanged).
+   */
+  getBinary(off: number): string {
+    const p = off - this.start;
+    if (p < 0 || p >= this.len) throw new InputError(`string offset ${off} out of range`);
+    const b = this.bytes, e = this.endOf(off);
+    let s = '';
+    for (let i = p; i < e; i += 4096) s += String.fromCharCode(...b.subarray(i, Math.min(e, i + 4096)));
+    return s;
+  }
+
   /** The section bytes (a view, valid until the next add). */
   view(): Uint8Array {
     return this.bytes.subarray(0, this.len);

@@ -269,6 +269,15 @@ export class BtfTable {
     }
     return t.strings.get(off);
   }
+  /** str() as StringTable.getBinary gives it: the bytes, not decoded. */
+  strBinary(off: number): string {
+    let t: BtfTable = this;
+    while (off < t.strings.start) {
+      if (!t.base) throw new InputError(`string offset ${off} out of range`);
+      t = t.base;
+    }
+    return t.strings.getBinary(off);
+  }
   name(id: number): string {
     return id === 0 ? '' : this.str(this.nameOff(id));
   }

@@ -122,7 +122,7 @@ runCli('dwarf2btf', async (argv, out) => {
       withBase,
       (a) => {
         const t = loadWithBase(a);
-        out.write(dumpBtf(t));
+        out.writeBinary(dumpBtf(t));
       },
     )
     .command(

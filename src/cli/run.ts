@@ -10,6 +10,8 @@ export class UsageError extends InputError {
 
 export interface Out {
   write(s: string): void;
+  /** Writes a binary string (one byte per character, as dumpBtf makes). */
+  writeBinary(s: string): void;
   err(line: string): void;
 }
 
@@ -21,6 +23,7 @@ export interface Out {
 export function runCli(prog: string, main: (argv: string[], out: Out) => Promise<void>, usageStatus = 2): void {
   const out: Out = {
     write: (s) => { process.stdout.write(s); },
+    writeBinary: (s) => { process.stdout.write(s, 'latin1'); },
     err: (l) => { process.stderr.write(l + '\n'); },
   };
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpBtf, dumpBtfId } from '../../src/btf/dump.js';
 import { Kind } from '../../src/btf/kinds.js';
 import { BtfTable } from '../../src/btf/table.js';
-import { clangBpfBtf, must, paholeBtf } from './fixtures.js';
+import { clangBpfBtf, paholeBtf } from './fixtures.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 
@@ -42,8 +42,12 @@ function expectSameText(actual: string, expected: string, what: string): void {
   expect.fail(`${what}: first difference at line ${i + 1}\n  ours:    ${JSON.stringify(a[i])}\n  bpftool: ${JSON.stringify(e[i])}`);
 }
 
+/** bpftool's dump as a binary string (one character per byte), as dumpBtf makes it. */
 function bpftoolDump(file: string, base?: string): string {
-  return must('bpftool', [...(base ? ['-B', base] : []), 'btf', 'dump', 'file', file]);
+  const args = [...(base ? ['-B', base] : []), 'btf', 'dump', 'file', file];
+  const r = spawnSync('bpftool', args, { encoding: 'latin1', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`bpftool ${args.join(' ')} failed: ${r.stderr ?? ''}${r.error ? String(r.error) : ''}`);
+  return r.stdout;
 }
 function load(file: string, base: BtfTable | null = null): BtfTable {
   return BtfTable.parse(readFileSync(file), base, file);
@@ -136,6 +140,11 @@ function oddTable(): BtfTable {
   t.begin(t.addStr('half'), Kind.FLOAT, 0, 0, 2);
   t.addRef(Kind.TYPE_TAG, 'attr', int, 1);
   t.addFuncProto(0, []);
+  // names bpftool prints byte for byte: UTF-8, and bytes that are not UTF-8
+  t.addRef(Kind.TYPEDEF, 'caf\u00e9_\u4e2d', int);
+  const raw = new Uint8Array([0x74, 0xff, 0xc3, 0x28, 0x80]);
+  t.begin(t.addStrBytes(raw, 0, raw.length), Kind.DECL_TAG, 0, 0, int);
+  t.push(0xffffffff);
   return t;
 }
 
@@ -147,6 +156,9 @@ describe('dumpBtf on hand-built tables', () => {
     expect(text).toContain("\t'A' val=-1\n\t'B' val=2147483647\n\t'C' val=-2147483648\n");
     expect(text).toContain("'u' encoding=UNSIGNED size=4 vlen=1\n\t'A' val=4294967295\n");
     expect(text).toContain("[6] TYPEDEF '(invalid)' type_id=1\n");
+    // names are their bytes, not decoded: one character per byte
+    expect(text).toContain(`TYPEDEF '${Buffer.from('caf\u00e9_\u4e2d').toString('latin1')}' type_id=1\n`);
+    expect(text).toContain("DECL_TAG 't\u00ff\u00c3(\u0080' type_id=1 component_idx=-1\n");
   });
 
   it('dumpBtfId prints one type without the trailing newline', () => {

@@ -141,6 +141,25 @@ describe('bad input: one line naming the file, non-zero exit, no output, input u
 });
 
 describe.skipIf(!haveBpftool)('dump and check', () => {
+  it('dump writes names byte for byte, as bpftool does (UTF-8 or not)', async () => {
+    const { BtfTable } = await import('../../src/btf/table.js');
+    const { Kind } = await import('../../src/btf/kinds.js');
+    const t = new BtfTable();
+    const int = t.addInt('int', 4, 1);
+    t.addRef(Kind.TYPEDEF, 'caf\u00e9', int);
+    const raw = new Uint8Array([0x78, 0xfe, 0xc3]);
+    t.begin(t.addStrBytes(raw, 0, raw.length), Kind.DECL_TAG, 0, 0, int);
+    t.push(0xffffffff);
+    const file = path.join(dir, 'names.btf');
+    fs.writeFileSync(file, t.serialize());
+    const ours = spawnSync(process.execPath, [BIN, 'dump', file]);
+    const theirs = spawnSync('bpftool', ['btf', 'dump', 'file', file]);
+    expect(ours.status).toBe(0);
+    expect(theirs.status).toBe(0);
+    expect(ours.stdout.includes(Buffer.from([0x27, 0x78, 0xfe, 0xc3, 0x27]))).toBe(true);
+    expect(Buffer.compare(ours.stdout, theirs.stdout)).toBe(0);
+  });
+
   const objs = ['multi.gcc-x86_64-dwarf5.o', 'tags.clang19-x86_64-dwarf5.o', 'enums.gcc-s390x-dwarf5.o', 'vars.gcc-x86_64-dwarf5.o'];
   for (const obj of objs) {
     if (!fs.existsSync(path.join(OBJ, obj))) continue;
