@@ -262,21 +262,20 @@ export class BtfTable {
   extra(id: number, i: number): number { return this.word(id, 3 + i); }
 
   str(off: number): string {
-    let t: BtfTable = this;
-    while (off < t.strings.start) {
-      if (!t.base) throw new InputError(`string offset ${off} out of range`);
-      t = t.base;
-    }
-    return t.strings.get(off);
+    return this.stringsOf(off).get(off);
   }
   /** str() as StringTable.getBinary gives it: the bytes, not decoded. */
   strBinary(off: number): string {
+    return this.stringsOf(off).getBinary(off);
+  }
+  /** The string table (this one's or a base's) that holds offset `off`. */
+  private stringsOf(off: number): StringTable {
     let t: BtfTable = this;
     while (off < t.strings.start) {
       if (!t.base) throw new InputError(`string offset ${off} out of range`);
       t = t.base;
     }
-    return t.strings.getBinary(off);
+    return t.strings;
   }
   name(id: number): string {
     return id === 0 ? '' : this.str(this.nameOff(id));
