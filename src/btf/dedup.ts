@@ -876,9 +876,9 @@ class Deduper {
   }
 
   /**
-   * Pushes a pair for isEquiv to visit, unless this walk has met it already: then its visit would
-   * end at once (a pair in hypot was neither equal by canonical ids nor has its FWD resolved
-   * differently since, for the map does not change during a walk), adding nothing.
+   * Pushes a pair for isEquiv to visit, unless the walk has met it already (hypot maps its
+   * canonical side to this candidate): its visit would then end at once, adding nothing, for the
+   * canonical map does not change during a walk.
    */
   private pushPair(cand: number, canon: number, sp: number): number {
     if (this.hypot[canon] === cand + 1) return sp;
