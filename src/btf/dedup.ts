@@ -203,8 +203,6 @@ class Deduper {
   W: Uint32Array;
   /** Word offset in W of every type id (0 = void). */
   off: Uint32Array;
-  /** Streaming: `off` is the table's own offs (BtfTable.offsById), not a copy. */
-  private offShared = false;
   readonly startId: number;
   endId: number;
   /** Canonical map: id -> representative (chains are followed by resolve), or UNPROCESSED / IN_PROGRESS. */
@@ -272,9 +270,7 @@ class Deduper {
       this.endId = this.startId;
       this.W = t.words;
       // the table's own offsets where it allows (no copy of 4 bytes per type), else a copy
-      const shared = t.offsById();
-      this.offShared = shared !== null;
-      this.off = shared ?? new Uint32Array(cap);
+      this.off = t.offsById() ?? new Uint32Array(cap);
       this.map = new Int32Array(cap);
       this.hypot = new Int32Array(cap);
       this.kinds = new Uint8Array(cap);
@@ -366,16 +362,12 @@ class Deduper {
     if (t.words.length < t.nWords + 3) t.reserve(3, 0);
     this.W = t.words;
     const from = this.endId, to = t.endId;
-    if (this.offShared && this.off.buffer !== t.offs.buffer) {
-      // the table's offs grew: a view of the new ones (or, should they have come from outside, a copy)
-      const view = t.offsById();
-      if (view) {
-        this.off = view;
-      } else {
-        this.offShared = false;
-        const off = new Uint32Array(Math.max(to, this.map.length)); off.set(this.off.subarray(0, from)); this.off = off;
-      }
-    } else if (!this.offShared && to > this.off.length) {
+    // a view of the table's offsets (a new one once they grew), else our copy, grown as needed (a
+    // view of offsets the table has since let go of is such a copy)
+    const view = t.offsById();
+    if (view) {
+      this.off = view;
+    } else if (to > this.off.length) {
       const off = new Uint32Array(Math.max(to, this.off.length * 2)); off.set(this.off); this.off = off;
     }
     if (to > this.map.length) {
@@ -386,7 +378,7 @@ class Deduper {
     }
     const W = this.W, off = this.off, map = this.map, offs = t.offs, start = this.startId, kinds = this.kinds;
     off[0] = W.length - 3;
-    const copy = !this.offShared;
+    const copy = view === null;
     for (let id = from; id < to; id++) {
       const o = offs[id - start];
       if (copy) off[id] = o;
@@ -1039,10 +1031,8 @@ class Deduper {
     // the base's, then this table's)
     const byName = new Map<number, number>();
     const consider = (id: number): void => {
-      const o = off[id];
-      const k = (W[o + 1] >>> 24) & 0x1f;
-      if ((k !== STRUCT && k !== UNION) || map[id] !== id || !wanted.has(W[o])) return;
-      const name = W[o];
+      const k = this.kind(id), name = W[off[id]];
+      if ((k !== STRUCT && k !== UNION) || map[id] !== id || !wanted.has(name)) return;
       byName.set(name, byName.has(name) ? 0 : id);
     };
     for (let id = 1; id < this.startId; id++) consider(id);

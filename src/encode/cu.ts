@@ -1004,8 +1004,9 @@ export class CuEncoder {
       }
     }
     const spec = r.ref(At.specification);
+    const specHere = spec !== 0 && this.inUnit(spec);
     // most variables are locals on the stack or in registers: nothing more to read
-    if (!global && !(spec && this.inUnit(spec))) return null;
+    if (!global && !specHere) return null;
     const name = r.str(At.name);
     let specName = name;
     const artificial = r.has(At.artificial);
@@ -1013,7 +1014,7 @@ export class CuEncoder {
     let typeRef = r.ref(At.type);
     let hasSpec = false;
     let tagsDie = die;
-    if (spec && this.inUnit(spec)) {
+    if (specHere) {
       r.read(spec);
       if (r.tag === Tag.variable) {
         hasSpec = true;
