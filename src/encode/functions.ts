@@ -16,7 +16,7 @@ import type { BtfTable } from '../btf/table.js';
 import type { DeclTag } from './cu.js';
 import { InputError } from '../errors.js';
 import { ARENA_ATTR, FASTCALL_TAG, KFUNC_TAG, KF_ARENA_ARG1, KF_ARENA_ARG2, KF_ARENA_RET, KF_FASTCALL } from './kfuncs.js';
-import { strcmpOrder, type ElfFunctions } from './symtab.js';
+import type { ElfFunctions } from './symtab.js';
 
 const FLAG_UNEXPECTED = 1;
 const FLAG_UNCERTAIN = 2;
@@ -74,11 +74,8 @@ export class SavedFunctions {
   /** Appends the chosen functions to `btf` in name order; returns how many. */
   emit(btf: BtfTable): number {
     const fns = this.fns;
-    const n = this.elf.length;
-    const order = new Array<number>(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    // stable: the copies of a function stay in the order they were saved
-    order.sort((a, b) => strcmpOrder(fns.names[this.elf[a]], fns.names[this.elf[b]]) || a - b);
+    const order = this.nameOrder();
+    const n = order.length;
     let emitted = 0;
     for (let i = 0; i < n;) {
       const first = order[i];
@@ -108,6 +105,21 @@ export class SavedFunctions {
       i = j;
     }
     return emitted;
+  }
+
+  /**
+   * The saved functions in name order, the copies of a function in the order they were saved.
+   * ElfFunctions' names are sorted and distinct, so name order is the order of their indexes: a
+   * counting sort by index, no string comparisons.
+   */
+  private nameOrder(): Uint32Array {
+    const elf = this.elf, n = elf.length;
+    const start = new Uint32Array(this.fns.names.length + 1);
+    for (let k = 0; k < n; k++) start[elf[k] + 1]++;
+    for (let i = 1; i < start.length; i++) start[i] += start[i - 1];
+    const order = new Uint32Array(n);
+    for (let k = 0; k < n; k++) order[start[elf[k]]++] = k;
+    return order;
   }
 
   private emitOne(btf: BtfTable, k: number, name: string, fn: number): void {

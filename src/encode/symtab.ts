@@ -100,11 +100,6 @@ export interface ElfFunctions {
   kfuncFlags: Uint32Array;
 }
 
-/** strcmp order for the names symbol tables hold (ASCII). */
-export function strcmpOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Whether the part of a symbol name from its first '.' marks a piece of a function. */
 function nonFunctionSuffix(name: string): boolean {
   const dot = name.indexOf('.');
