@@ -40,18 +40,39 @@ export interface SymbolInfo {
   sections?: SectionTable | null;
 }
 
-/** Reads what `elf` tells about functions and variables and makes an assembler for `features`. */
+/** The ELF's functions, as the rules read them: what FUNCs are chosen from. */
+export type ElfFunctionInfo = Pick<SymbolInfo, 'funcSyms' | 'functions'>;
+
+/** Reads the ELF's functions under `rules` (before the units: the encoders need their names). */
+export function readFunctions(elf: ElfFile, rules: Rules): ElfFunctionInfo {
+  return rules === '1.24' ? { funcSyms: functionSymbols(elf) } : { functions: elfFunctions(elf) };
+}
+
+/**
+ * The names a function must have to become a FUNC under these rules (CuEncodeOptions.funcNames),
+ * or null when any may: pahole 1.24 takes the ELF function symbols of the name (any external
+ * function without a symbol table), pahole 1.31 the ELF functions (see ElfFunctions).
+ */
+export function functionNames(rules: Rules, fns: ElfFunctionInfo): string[] | null {
+  if (rules === '1.24') return fns.funcSyms && fns.funcSyms.size > 0 ? [...fns.funcSyms] : null;
+  return fns.functions ? fns.functions.names : [];
+}
+
+/**
+ * Reads what `elf` tells about functions and variables and makes an assembler for `features`;
+ * `fns`: the functions when already read (readFunctions).
+ */
 export function createAssembler(elf: ElfFile, base: BtfTable | null, f: Features, rules: Rules,
-  verbose = false, log?: (line: string) => void): Assembler {
+  verbose = false, log?: (line: string) => void, fns: ElfFunctionInfo = readFunctions(elf, rules)): Assembler {
   const opts: AssembleOptions = {
     rules, vars: f.var, force: f.encode_force, verbose, log,
     consistent: f.consistent_func, tagKfuncs: f.decl_tag_kfuncs && f.decl_tag,
     arenaTags: f.decl_tag_kfuncs && f.attributes,
   };
   if (rules === '1.24') {
-    return new Assembler(base, { funcSyms: functionSymbols(elf), percpu: f.var ? percpuSymbols(elf, f.encode_force) : null }, opts);
+    return new Assembler(base, { funcSyms: fns.funcSyms, percpu: f.var ? percpuSymbols(elf, f.encode_force) : null }, opts);
   }
-  const functions = elfFunctions(elf);
+  const functions = fns.functions ?? elfFunctions(elf);
   if (f.decl_tag_kfuncs) collectKfuncs(elf, functions);
   const vars = f.var || f.global_var;
   const sections = vars && elf.symbols() ? sectionTable(elf, f.var, f.global_var) : null;
@@ -110,18 +131,9 @@ export class Assembler {
     }
   }
 
-  /**
-   * The names a function must have to become a FUNC under these rules (CuEncodeOptions.funcNames),
-   * or null when any may: pahole 1.24 takes the ELF function symbols of the name (any external
-   * function without a symbol table), pahole 1.31 the ELF functions (see ElfFunctions).
-   */
+  /** functionNames() of the functions this assembler was made with. */
   functionNames(): string[] | null {
-    if (this.opts.rules === '1.24') {
-      const syms = this.syms.funcSyms;
-      return syms && syms.size > 0 ? [...syms] : null;
-    }
-    const fns = this.syms.functions;
-    return this.saved && fns ? fns.names : [];
+    return functionNames(this.opts.rules, this.syms);
   }
 
   /**

@@ -92,18 +92,27 @@ function workerUrl(): URL {
   return new URL(`file://${built}`);
 }
 
-/** Consecutive runs of units of roughly equal total size: a few per worker, so none idles. */
+/**
+ * Consecutive runs of units, a few per thread so that none idles: runs of 1/16 of a thread's share
+ * (in bytes of .debug_info), shrinking over the last quarter of the work (each a quarter of what
+ * is left per thread, down to 1/128 of a share), so that the threads run out of work together
+ * and the last fragments to merge after the encoding are few.
+ */
 export function batches(units: UnitHeader[], jobs: number): [number, number][] {
   const total = units.reduce((n, u) => n + (u.end - u.offset), 0);
-  const target = Math.max(total / (jobs * 16), 1);
+  const bulk = Math.max(total / (jobs * 16), 1);
+  const least = Math.max(total / (jobs * 128), 1);
   const out: [number, number][] = [];
-  let first = 0, size = 0;
+  let first = 0, size = 0, left = total;
+  let target = bulk;
   for (let i = 0; i < units.length; i++) {
     size += units[i].end - units[i].offset;
     if (size >= target || i === units.length - 1) {
       out.push([first, i + 1]);
       first = i + 1;
+      left -= size;
       size = 0;
+      target = Math.min(bulk, Math.max(left / (jobs * 4), least));
     }
   }
   return out;
@@ -171,119 +180,166 @@ export async function encodeParallel(
   progress?: (done: number, total: number) => void,
   pool: WorkerPool = new WorkerPool(jobs - 1),
 ): Promise<ParallelStats> {
-  const { sec, units } = input;
-  const stats: ParallelStats = { batches: 0, local: 0, held: 0, workers: 0 };
-  const work = batches(units, jobs);
-  stats.batches = work.length;
-  const claims = newClaims();
-  const init: WorkerInit = {
-    sections: sharedSections(sec, !input.stream),
-    units,
-    stream: input.stream,
-    options,
-    batches: work,
-    claims,
-  };
-  const results: ((CuFragment | null)[] | undefined)[] = new Array(work.length);
-  let next = 0; // first batch not consumed yet
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const fail = (e: Error): void => {
-    failure ??= e;
-    stopClaims(claims);
-    wake?.();
-  };
-  const consumeReady = (): void => {
-    while (next < work.length && results[next] && !failure) {
-      const frags = results[next]!;
-      results[next] = undefined;
-      const first = work[next][0];
-      try {
-        frags.forEach((f, k) => { if (f) consume(f, first + k); });
-      } catch (e) {
-        fail(e as Error);
-        return;
-      }
-      next++;
-      progress?.(work[next - 1][1], units.length);
-    }
-  };
+  return ParallelEncode.start(input, options, jobs, pool).run(local, consume, progress);
+}
 
-  const n = Math.max(0, Math.min(jobs - 1, work.length - 1, pool.workers.length));
-  const workers = pool.workers.slice(0, n);
-  // more workers than batches to share: the rest go now
-  for (const w of pool.workers.slice(n)) void w.terminate();
-  for (const w of workers) {
-    const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
-    let finished = false;
-    w.on('message', (m: FromWorker) => {
-      if (failure) return;
-      if (m.type === 'error') {
-        fail(m.input ? new InputError(m.message) : new Error(m.message));
-        return;
-      }
-      if (m.type === 'result') {
-        stats.workers++;
-        mirror.appendRaw(m.strings);
-        results[m.batch] = m.frags.map((f) => (f ? unpackFragment(f, mirror) : null));
-      } else if (m.type === 'done') {
-        // nothing left to claim (its results came before this): free its memory now
-        finished = true;
-        void w.terminate();
-      }
-      wake?.();
-    });
-    w.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
-    w.on('exit', (code) => {
-      if (code !== 0 && !finished && next < work.length) fail(new Error(`a worker thread exited with status ${code}`));
-    });
+/**
+ * encodeParallel in two steps, so that the workers can begin while this thread still prepares
+ * what only it needs (the assembler, dedup): start() hands them their work, run() takes part
+ * and merges. Between the two, nothing may yield to the event loop; abort() stops the workers if
+ * run() is never called.
+ */
+export class ParallelEncode {
+  private readonly stats: ParallelStats = { batches: 0, local: 0, held: 0, workers: 0 };
+  private readonly work: [number, number][];
+  private readonly claims = newClaims();
+  private readonly results: ((CuFragment | null)[] | undefined)[];
+  /** First batch not consumed yet. */
+  private next = 0;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+  private workers: Worker[];
+
+  private constructor(private readonly units: UnitHeader[], jobs: number, private readonly pool: WorkerPool) {
+    this.work = batches(units, jobs);
+    this.stats.batches = this.work.length;
+    this.results = new Array(this.work.length);
+    const n = Math.max(0, Math.min(jobs - 1, this.work.length - 1, pool.workers.length));
+    this.workers = pool.workers.slice(0, n);
+    // more workers than batches to share: the rest go now
+    for (const w of pool.workers.slice(n)) void w.terminate();
   }
-  try {
-    for (const w of workers) w.postMessage(init);
-    // this thread's share: claim, encode, consume what is ready; in between, let messages in
-    for (;;) {
-      if (n > 0) await turn();
-      if (failure) break;
-      consumeReady();
-      const b = claimBatch(claims, work.length);
-      if (b < 0 || failure) break;
-      const [first, end] = work[b];
-      stats.local++;
-      if (b === next) {
-        for (let u = first; u < end; u++) {
-          const f = local.encode(u);
-          if (f) consume(f, u);
+
+  /** Hands the workers their work; throws (the workers stopped) when it cannot be sent. */
+  static start(input: ParallelInput, options: CuEncodeOptions, jobs: number, pool: WorkerPool): ParallelEncode {
+    const job = new ParallelEncode(input.units, jobs, pool);
+    try {
+      job.post({
+        sections: sharedSections(input.sec, !input.stream),
+        units: input.units,
+        stream: input.stream,
+        options,
+        batches: job.work,
+        claims: job.claims,
+      });
+    } catch (e) {
+      void job.abort();
+      throw e;
+    }
+    return job;
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    stopClaims(this.claims);
+    this.wake?.();
+  }
+
+  private post(init: WorkerInit): void {
+    for (const w of this.workers) {
+      const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
+      let finished = false;
+      w.on('message', (m: FromWorker) => {
+        if (this.failure) return;
+        if (m.type === 'error') {
+          this.fail(m.input ? new InputError(m.message) : new Error(m.message));
+          return;
         }
-        next++;
-        progress?.(end, units.length);
-      } else {
-        // ahead of the merge: between units, merge what the workers have delivered meanwhile
-        // (merging is this thread's first duty; it also leaves the workers more batches)
-        stats.held++;
-        const held: (CuFragment | null)[] = [];
-        for (let u = first; u < end && !failure; u++) {
-          if (u > first) {
-            await turn();
-            consumeReady();
+        if (m.type === 'result') {
+          this.stats.workers++;
+          mirror.appendRaw(m.strings);
+          this.results[m.batch] = m.frags.map((f) => (f ? unpackFragment(f, mirror) : null));
+        } else if (m.type === 'done') {
+          // nothing left to claim (its results came before this): free its memory now
+          finished = true;
+          void w.terminate();
+        }
+        this.wake?.();
+      });
+      w.on('error', (e) => this.fail(e instanceof Error ? e : new Error(String(e))));
+      w.on('exit', (code) => {
+        if (code !== 0 && !finished && this.next < this.work.length) {
+          this.fail(new Error(`a worker thread exited with status ${code}`));
+        }
+      });
+    }
+    for (const w of this.workers) w.postMessage(init);
+  }
+
+  /** Stops every worker (when run() will not be called). */
+  async abort(): Promise<void> {
+    stopClaims(this.claims);
+    await this.pool.terminate();
+  }
+
+  /** This thread's part, until every unit has been consumed; see encodeParallel. */
+  async run(
+    local: LocalEncoder,
+    consume: (frag: CuFragment, index: number) => void,
+    progress?: (done: number, total: number) => void,
+  ): Promise<ParallelStats> {
+    const { work, units, claims, results, stats } = this;
+    const consumeReady = (): void => {
+      while (this.next < work.length && results[this.next] && !this.failure) {
+        const frags = results[this.next]!;
+        results[this.next] = undefined;
+        const first = work[this.next][0];
+        try {
+          frags.forEach((f, k) => { if (f) consume(f, first + k); });
+        } catch (e) {
+          this.fail(e as Error);
+          return;
+        }
+        this.next++;
+        progress?.(work[this.next - 1][1], units.length);
+      }
+    };
+    const n = this.workers.length;
+    try {
+      // this thread's share: claim, encode, consume what is ready; in between, let messages in
+      for (;;) {
+        if (n > 0) await turn();
+        if (this.failure) break;
+        consumeReady();
+        const b = claimBatch(claims, work.length);
+        if (b < 0 || this.failure) break;
+        const [first, end] = work[b];
+        stats.local++;
+        if (b === this.next) {
+          for (let u = first; u < end; u++) {
+            const f = local.encode(u);
+            if (f) consume(f, u);
           }
-          const f = local.encode(u);
-          held.push(f ? unpackFragment(packFragment(f, []), local.strings) : null);
+          this.next++;
+          progress?.(end, units.length);
+        } else {
+          // ahead of the merge: between units, merge what the workers have delivered meanwhile
+          // (merging is this thread's first duty; it also leaves the workers more batches)
+          stats.held++;
+          const held: (CuFragment | null)[] = [];
+          for (let u = first; u < end && !this.failure; u++) {
+            if (u > first) {
+              await turn();
+              consumeReady();
+            }
+            const f = local.encode(u);
+            held.push(f ? unpackFragment(packFragment(f, []), local.strings) : null);
+          }
+          results[b] = held;
         }
-        results[b] = held;
       }
+      // the workers' last batches
+      while (this.next < work.length && !this.failure) {
+        consumeReady();
+        if (this.next < work.length && !this.failure) await new Promise<void>((resolve) => { this.wake = resolve; });
+        this.wake = null;
+      }
+    } catch (e) {
+      this.fail(e as Error);
+    } finally {
+      await this.abort();
     }
-    // the workers' last batches
-    while (next < work.length && !failure) {
-      consumeReady();
-      if (next < work.length && !failure) await new Promise<void>((resolve) => { wake = resolve; });
-      wake = null;
-    }
-  } catch (e) {
-    fail(e as Error);
-  } finally {
-    stopClaims(claims);
-    await pool.terminate();
+    if (this.failure) throw this.failure;
+    return stats;
   }
-  if (failure) throw failure;
-  return stats;
 }

@@ -8,8 +8,8 @@ import { readUnits, scanUnits, type UnitHeader } from '../dwarf/unit.js';
 import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
 import { InputError, hex } from '../errors.js';
-import { WorkerPool, encodeParallel, type ParallelStats } from './parallel.js';
-import { createAssembler, type Assembler } from './assemble.js';
+import { ParallelEncode, WorkerPool, type ParallelStats } from './parallel.js';
+import { createAssembler, functionNames, readFunctions, type Assembler } from './assemble.js';
 import { CuEncoder, type CuFragment } from './cu.js';
 import { rulesFor, type Features, type Rules } from './features.js';
 import { registerParams } from './locations.js';
@@ -162,19 +162,26 @@ class Phases {
   }
 }
 
-/** What every encode sets up before the compile units: the DWARF, the symbol tables, the assembler. */
-function prepare(elf: ElfFile, opts: EncodeOptions) {
+/** What the units' encoders need: the DWARF, their options and the ELF's functions. */
+function prepareUnits(elf: ElfFile, opts: EncodeOptions) {
   const f = opts.features;
   const rules = rulesFor(f, opts.rules);
   const cuOpts = cuOptions(f, opts.langExclude, elf.machine, rules);
   const dwarf = openDwarf(elf, cuOpts.funcChecks);
-  const asm = createAssembler(elf, opts.base ?? null, f, rules, !!opts.verbose, opts.log);
+  const fns = readFunctions(elf, rules);
+  cuOpts.funcNames = functionNames(rules, fns);
+  return { dwarf, cuOpts, rules, fns };
+}
+
+/** What takes the fragments in: the assembler (the rest of the symbol tables) and dedup. */
+function prepareAssembly(elf: ElfFile, opts: EncodeOptions, units: ReturnType<typeof prepareUnits>) {
+  const { dwarf, rules, fns } = units;
+  const asm = createAssembler(elf, opts.base ?? null, opts.features, rules, !!opts.verbose, opts.log, fns);
   const infoBytes = dwarf.units.length ? dwarf.units[dwarf.units.length - 1].end : 0;
   asm.reserveFor(infoBytes);
-  cuOpts.funcNames = asm.functionNames();
   // dedup's first passes run as the units come in (see StreamingDedup)
   const dd = new StreamingDedup(asm.btf, asm.typesFor(infoBytes));
-  return { dwarf, asm, cuOpts, dd };
+  return { asm, dd };
 }
 
 /** Dedup and the kernel-rules check, after all units are assembled. */
@@ -234,7 +241,9 @@ function unitPipeline(dwarf: DwarfInput, cuOpts: CuEncodeOptions, asm: Assembler
 /** Encodes on the calling thread, one unit after the other. */
 export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const phases = new Phases();
-  const { dwarf, asm, cuOpts, dd } = prepare(elf, opts);
+  const units = prepareUnits(elf, opts);
+  const { dwarf, cuOpts } = units;
+  const { asm, dd } = prepareAssembly(elf, opts, units);
   phases.lap('read');
   const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd);
   for (let i = 0; i < dwarf.units.length; i++) {
@@ -256,28 +265,45 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
   const phases = new Phases();
   // the workers boot while this thread reads
   const pool = new WorkerPool(jobs - 1);
-  // the sections every thread reads, read once into shared memory
-  elf.setAllocator((n) => new Uint8Array(new SharedArrayBuffer(n)));
-  let prepared;
+  let units, job;
   try {
-    prepared = prepare(elf, opts);
+    // the sections every thread reads, read once into shared memory
+    elf.setAllocator((n) => new Uint8Array(new SharedArrayBuffer(n)));
+    try {
+      units = prepareUnits(elf, opts);
+    } finally {
+      elf.setAllocator(undefined);
+    }
   } catch (e) {
     await pool.terminate();
     throw e;
-  } finally {
-    elf.setAllocator(undefined);
   }
-  const { dwarf, asm, cuOpts, dd } = prepared;
+  const { dwarf, cuOpts } = units;
   const infoSec = elf.section('.debug_info');
   const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
+  // the workers begin while this thread makes the assembler (no yielding to the event loop
+  // until job.run)
+  try {
+    job = ParallelEncode.start({ sec: dwarf.sec, units: dwarf.units, stream }, cuOpts, jobs, pool);
+  } catch (e) {
+    await pool.terminate();
+    throw e;
+  }
+  let asm, dd;
+  try {
+    ({ asm, dd } = prepareAssembly(elf, opts, units));
+  } catch (e) {
+    await job.abort();
+    throw e;
+  }
   phases.lap('read');
   const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd);
   let mergeTime = 0;
-  const par = await encodeParallel({ sec: dwarf.sec, units: dwarf.units, stream }, cuOpts, jobs, local, (frag) => {
+  const par = await job.run(local, (frag) => {
     const t = performance.now();
     merge(frag);
     mergeTime += performance.now() - t;
-  }, opts.progress, pool);
+  }, opts.progress);
   phases.lap('encode');
   phases.timings['merge and first dedup passes (during encode)'] = mergeTime;
   const res = complete(asm, dd, elf, phases, counts.cus, counts.dies);

@@ -9,15 +9,15 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readUnits } from '../../src/dwarf/unit.js';
 import { ElfFile } from '../../src/elf/reader.js';
-import { defaultFeatures } from '../../src/encode/features.js';
+import { defaultFeatures, paholeLegacyFeatures } from '../../src/encode/features.js';
 import { dedup } from '../../src/btf/dedup.js';
 import { StringTable } from '../../src/btf/strings.js';
 import { DieReader } from '../../src/dwarf/die.js';
 import { createAssembler } from '../../src/encode/assemble.js';
 import { CuEncoder } from '../../src/encode/cu.js';
 import { rulesFor } from '../../src/encode/features.js';
-import { WorkerPool, batches, encodeParallel } from '../../src/encode/parallel.js';
-import { cuOptions, encodeFile, encodeFileParallel, openDwarf, readDwarfSections } from '../../src/encode/pipeline.js';
+import { ParallelEncode, WorkerPool, batches, encodeParallel } from '../../src/encode/parallel.js';
+import { cuOptions, encodeElf, encodeElfParallel, encodeFile, encodeFileParallel, openDwarf, readDwarfSections } from '../../src/encode/pipeline.js';
 import { InputError } from '../../src/errors.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -162,6 +162,22 @@ describe('batches', () => {
       expect(b.length).toBeGreaterThanOrEqual(Math.min(units.length, jobs * 8));
     }
   });
+  it('shrink over the last quarter of the work, so that the threads finish together', () => {
+    const units = Array.from({ length: 4096 }, (_, i) => ({ offset: i * 100, end: i * 100 + 100 }));
+    const size = ([a, e]: [number, number]) => (e - a) * 100;
+    for (const jobs of [2, 4]) {
+      const b = batches(units as never, jobs);
+      const share = 409600 / jobs;
+      // the bulk: 1/16 of a thread's share each
+      expect(size(b[0])).toBe(share / 16);
+      const after = (k: number) => b.slice(0, k + 1).reduce((n, x) => n + size(x), 0);
+      const tail = b.filter((_, k) => after(k) > 409600 * 0.8);
+      // then each a quarter of what is left per thread, never growing, down to 1/128 of a share
+      for (let k = 1; k < tail.length; k++) expect(size(tail[k])).toBeLessThanOrEqual(size(tail[k - 1]));
+      expect(size(tail[0])).toBeLessThan(share / 16);
+      expect(size(b[b.length - 2])).toBe(share / 128);
+    }
+  });
 });
 
 /**
@@ -228,6 +244,36 @@ describe('a failing unit while the workers are busy', () => {
     await expect(encodeParallel(input, cuOpts, 3, local, () => {}))
       .rejects.toThrow(new RegExp(`CU at 0x${victim.offset.toString(16)}.*bad abbreviation code 126`));
   });
+});
+
+describe('workers started before this thread is ready to merge', () => {
+  it('are stopped when the encode is given up before its merge begins', async () => {
+    if (!big) return;
+    const { cuOpts, input } = slowSetup(ElfFile.open(big));
+    const pool = new WorkerPool(2);
+    const exited = pool.workers.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
+    const job = ParallelEncode.start(input, cuOpts, 3, pool);
+    await job.abort();
+    expect((await Promise.all(exited)).length).toBe(2);
+  }, 20000);
+
+  it('are stopped when the assembler fails after they began, and the error is the assembler\'s', async () => {
+    // a per-CPU variable's ELF symbol renamed to a name BTF cannot hold: pahole 1.24's rules
+    // refuse it when the assembler reads the per-CPU symbols, after the workers have their work
+    const file = path.join(OBJ, 'multi.gcc-x86_64-dwarf5.o');
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    const strtab = ElfFile.fromBytes(bytes).section('.strtab')!;
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + strtab.offset, strtab.size);
+    let at = text.indexOf('local_count\0');
+    expect(at).toBeGreaterThan(0);
+    for (; at >= 0; at = text.indexOf('local_count\0', at + 1)) text[at + 5] = 0x2d; // '-'
+    const features = paholeLegacyFeatures();
+    const elf = ElfFile.fromBytes(bytes);
+    await expect(encodeElfParallel(elf, { features, jobs: 3 }))
+      .rejects.toThrow(/per-CPU symbol 'local-count' has a name BTF cannot hold/);
+    // the same file encodes on one thread with the same error
+    expect(() => encodeElf(ElfFile.fromBytes(bytes), { features })).toThrow(/per-CPU symbol 'local-count'/);
+  }, 20000);
 });
 
 describe('work that cannot be sent to the workers', () => {
