@@ -3,7 +3,7 @@
 // arrives in that message (shared sections, unit headers, batches, options); the encoding itself
 // is src/encode/cu.ts, exactly as on the main thread.
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { StringTable } from '../src/btf/strings.js';
 import { DieReader } from '../src/dwarf/die.js';
 import { CuEncoder } from '../src/encode/cu.js';
@@ -65,7 +65,13 @@ function run(init: WorkerInit): void {
 
   try {
     const n = init.batches.length;
-    for (let b = claimBatch(init.claims, n); b >= 0; b = claimBatch(init.claims, n)) encodeBatch(b);
+    for (;;) {
+      const names = receiveMessageOnPort(init.later);
+      if (names) enc.setFunctionNames(names.message as string[] | null);
+      const b = claimBatch(init.claims, n);
+      if (b < 0) break;
+      encodeBatch(b);
+    }
     const done: FromWorker = { type: 'done' };
     parentPort!.postMessage(done);
   } catch {

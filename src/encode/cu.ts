@@ -164,7 +164,12 @@ export class CuEncoder {
   }
 
   /** CuEncodeOptions.funcNames as a set. */
-  private readonly funcNames: Set<string> | null;
+  private funcNames: Set<string> | null;
+
+  /** Replaces CuEncodeOptions.funcNames, for the units encoded from now on. */
+  setFunctionNames(names: string[] | null): void {
+    this.funcNames = names ? new Set(names) : null;
+  }
 
   /**
    * Interns the string attribute `at` of the current DIE into the fragment string table, straight

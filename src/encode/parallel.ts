@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { StringTable } from '../btf/strings.js';
 import type { DwarfSections } from '../dwarf/sections.js';
 import type { UnitHeader } from '../dwarf/unit.js';
@@ -22,6 +22,12 @@ export interface WorkerInit {
   batches: [number, number][];
   /** Shared claim words (see claimBatch). */
   claims: Int32Array;
+  /**
+   * Where CuEncodeOptions.funcNames arrive when they were not known yet at the start (the worker
+   * reads it before each batch it claims; until then it encodes every function, which changes
+   * nothing but the work: see CuEncodeOptions.funcNames).
+   */
+  later: MessagePort;
 }
 
 // words of the shared claims array: the next batch nobody has taken, and 1 once the encode has
@@ -199,6 +205,8 @@ export class ParallelEncode {
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
   private workers: Worker[];
+  /** This side of each worker's WorkerInit.later. */
+  private later: MessagePort[] = [];
 
   private constructor(private readonly units: UnitHeader[], jobs: number, private readonly pool: WorkerPool) {
     this.work = batches(units, jobs);
@@ -210,23 +218,33 @@ export class ParallelEncode {
     for (const w of pool.workers.slice(n)) void w.terminate();
   }
 
-  /** Hands the workers their work; throws (the workers stopped) when it cannot be sent. */
+  /**
+   * Hands the workers their work; throws (the workers stopped) when it cannot be sent. With
+   * `options.funcNames` still to come, setFunctionNames() must follow before run().
+   */
   static start(input: ParallelInput, options: CuEncodeOptions, jobs: number, pool: WorkerPool): ParallelEncode {
     const job = new ParallelEncode(input.units, jobs, pool);
     try {
-      job.post({
-        sections: sharedSections(input.sec, !input.stream),
+      const sections = sharedSections(input.sec, !input.stream);
+      job.post((later) => ({
+        sections,
         units: input.units,
         stream: input.stream,
         options,
         batches: job.work,
         claims: job.claims,
-      });
+        later,
+      }));
     } catch (e) {
       void job.abort();
       throw e;
     }
     return job;
+  }
+
+  /** Tells the workers CuEncodeOptions.funcNames (when start() was given none yet). */
+  setFunctionNames(names: string[] | null): void {
+    for (const port of this.later) port.postMessage(names);
   }
 
   private fail(e: Error): void {
@@ -235,7 +253,7 @@ export class ParallelEncode {
     this.wake?.();
   }
 
-  private post(init: WorkerInit): void {
+  private post(init: (later: MessagePort) => WorkerInit): void {
     for (const w of this.workers) {
       const mirror = StringTable.fromBytes(new Uint8Array(0), 0);
       let finished = false;
@@ -263,12 +281,17 @@ export class ParallelEncode {
         }
       });
     }
-    for (const w of this.workers) w.postMessage(init);
+    for (const w of this.workers) {
+      const { port1, port2 } = new MessageChannel();
+      this.later.push(port1);
+      w.postMessage(init(port2), [port2]);
+    }
   }
 
   /** Stops every worker (when run() will not be called). */
   async abort(): Promise<void> {
     stopClaims(this.claims);
+    for (const port of this.later) port.close();
     await this.pool.terminate();
   }
 

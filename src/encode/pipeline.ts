@@ -9,7 +9,7 @@ import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
 import { InputError, hex } from '../errors.js';
 import { ParallelEncode, WorkerPool, type ParallelStats } from './parallel.js';
-import { createAssembler, functionNames, readFunctions, type Assembler } from './assemble.js';
+import { createAssembler, functionNames, readFunctions, type Assembler, type ElfFunctionInfo } from './assemble.js';
 import { CuEncoder, type CuFragment } from './cu.js';
 import { rulesFor, type Features, type Rules } from './features.js';
 import { registerParams } from './locations.js';
@@ -162,20 +162,24 @@ class Phases {
   }
 }
 
-/** What the units' encoders need: the DWARF, their options and the ELF's functions. */
+/** What the units' encoders need: the DWARF and their options (funcNames: see readNames). */
 function prepareUnits(elf: ElfFile, opts: EncodeOptions) {
   const f = opts.features;
   const rules = rulesFor(f, opts.rules);
   const cuOpts = cuOptions(f, opts.langExclude, elf.machine, rules);
   const dwarf = openDwarf(elf, cuOpts.funcChecks);
+  return { dwarf, cuOpts, rules };
+}
+
+/** The ELF's functions, and their names as the units' encoders take them (into `cuOpts`). */
+function readNames(elf: ElfFile, rules: Rules, cuOpts: CuEncodeOptions) {
   const fns = readFunctions(elf, rules);
   cuOpts.funcNames = functionNames(rules, fns);
-  return { dwarf, cuOpts, rules, fns };
+  return fns;
 }
 
 /** What takes the fragments in: the assembler (the rest of the symbol tables) and dedup. */
-function prepareAssembly(elf: ElfFile, opts: EncodeOptions, units: ReturnType<typeof prepareUnits>) {
-  const { dwarf, rules, fns } = units;
+function prepareAssembly(elf: ElfFile, opts: EncodeOptions, dwarf: DwarfInput, rules: Rules, fns: ElfFunctionInfo) {
   const asm = createAssembler(elf, opts.base ?? null, opts.features, rules, !!opts.verbose, opts.log, fns);
   const infoBytes = dwarf.units.length ? dwarf.units[dwarf.units.length - 1].end : 0;
   asm.reserveFor(infoBytes);
@@ -241,9 +245,9 @@ function unitPipeline(dwarf: DwarfInput, cuOpts: CuEncodeOptions, asm: Assembler
 /** Encodes on the calling thread, one unit after the other. */
 export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const phases = new Phases();
-  const units = prepareUnits(elf, opts);
-  const { dwarf, cuOpts } = units;
-  const { asm, dd } = prepareAssembly(elf, opts, units);
+  const { dwarf, cuOpts, rules } = prepareUnits(elf, opts);
+  const fns = readNames(elf, rules, cuOpts);
+  const { asm, dd } = prepareAssembly(elf, opts, dwarf, rules, fns);
   phases.lap('read');
   const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd);
   for (let i = 0; i < dwarf.units.length; i++) {
@@ -278,20 +282,22 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
     await pool.terminate();
     throw e;
   }
-  const { dwarf, cuOpts } = units;
+  const { dwarf, cuOpts, rules } = units;
   const infoSec = elf.section('.debug_info');
   const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
-  // the workers begin while this thread makes the assembler (no yielding to the event loop
-  // until job.run)
+  // the workers begin while this thread reads the symbol table and makes the assembler (no
+  // yielding to the event loop until job.run); the function names follow them
   try {
-    job = ParallelEncode.start({ sec: dwarf.sec, units: dwarf.units, stream }, cuOpts, jobs, pool);
+    job = ParallelEncode.start({ sec: dwarf.sec, units: dwarf.units, stream }, { ...cuOpts, funcNames: null }, jobs, pool);
   } catch (e) {
     await pool.terminate();
     throw e;
   }
   let asm, dd;
   try {
-    ({ asm, dd } = prepareAssembly(elf, opts, units));
+    const fns = readNames(elf, rules, cuOpts);
+    job.setFunctionNames(cuOpts.funcNames ?? null);
+    ({ asm, dd } = prepareAssembly(elf, opts, dwarf, rules, fns));
   } catch (e) {
     await job.abort();
     throw e;

@@ -114,7 +114,8 @@ describe('a failing unit', () => {
     // a worker given no batches says 'done'; one that failed to start reports an error instead
     const mod = (f: string): string => JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/src', f)).href);
     const file = JSON.stringify(path.join(OBJ, 'multi.gcc-x86_64-dwarf5.o'));
-    const script = `const { WorkerPool } = await import(${mod('encode/parallel.js')});
+    const script = `const { MessageChannel } = await import('node:worker_threads');
+      const { WorkerPool } = await import(${mod('encode/parallel.js')});
       const { readDwarfSections, cuOptions } = await import(${mod('encode/pipeline.js')});
       const { defaultFeatures } = await import(${mod('encode/features.js')});
       const { ElfFile } = await import(${mod('elf/reader.js')});
@@ -124,8 +125,9 @@ describe('a failing unit', () => {
       const said = await new Promise((resolve) => {
         w.once('error', (e) => resolve('error ' + e.code));
         w.once('message', (m) => resolve(m.type));
+        const { port2 } = new MessageChannel();
         w.postMessage({ sections: sec, units: [], stream: null, options: cuOptions(defaultFeatures()), batches: [],
-          claims: new Int32Array(new SharedArrayBuffer(8)) });
+          claims: new Int32Array(new SharedArrayBuffer(8)), later: port2 }, [port2]);
       });
       console.log(said);
       await pool.terminate();`;
@@ -255,6 +257,34 @@ describe('workers started before this thread is ready to merge', () => {
     const job = ParallelEncode.start(input, cuOpts, 3, pool);
     await job.abort();
     expect((await Promise.all(exited)).length).toBe(2);
+  }, 20000);
+
+  it('take the function names sent after their work, and encode every function until then', async () => {
+    if (!big) return;
+    const elf = ElfFile.open(big);
+    try {
+      const features = defaultFeatures();
+      const cuOpts = cuOptions(features, [], elf.machine, rulesFor(features));
+      const dwarf = openDwarf(elf, cuOpts.funcChecks);
+      const input = { sec: dwarf.sec, units: dwarf.units, stream: null };
+      const names = async (late: string[] | null): Promise<Set<string>> => {
+        const enc = new CuEncoder(new DieReader(dwarf.sec), { ...cuOpts, funcNames: late }, new StringTable(0, 1 << 20), true);
+        // this thread slow, so that the workers take most batches
+        const pause = new Int32Array(new SharedArrayBuffer(4));
+        const local = { strings: enc.strings, encode: (i: number) => { Atomics.wait(pause, 0, 0, 15); return enc.encode(dwarf.units[i]); } };
+        const job = ParallelEncode.start(input, { ...cuOpts, funcNames: null }, 3, new WorkerPool(2));
+        if (late) job.setFunctionNames(late);
+        const seen = new Set<string>();
+        const stats = await job.run(local, (f) => { for (const fn of f.funcs) seen.add(fn.name ?? ''); });
+        expect(stats.workers).toBeGreaterThan(0);
+        return seen;
+      };
+      const all = await names(null);
+      expect(all.size).toBeGreaterThan(3);
+      expect([...await names(['multi_main', 'validate'])].sort()).toEqual(['multi_main', 'validate']);
+    } finally {
+      elf.close();
+    }
   }, 20000);
 
   it('are stopped when the assembler fails after they began, and the error is the assembler\'s', async () => {
