@@ -12,10 +12,20 @@ import { claimBatch, stopClaims, type WorkerInit, type FromWorker } from '../src
 import { InputError, hex } from '../src/errors.js';
 
 function run(init: WorkerInit): void {
+  const fd = init.stream ? fs.openSync(init.stream.path, 'r') : -1;
+  // the file's bytes [offset, offset + n) into `into`; how many there were
+  const readAt = (offset: number, n: number, into: Uint8Array): number => {
+    let done = 0;
+    while (done < n) {
+      const got = fs.readSync(fd, into, done, n - done, offset + done);
+      if (got === 0) break;
+      done += got;
+    }
+    return done;
+  };
   const reader = new DieReader(init.sections);
   const strings = new StringTable(0, 1 << 20);
-  const enc = new CuEncoder(reader, init.options, strings, true);
-  const fd = init.stream ? fs.openSync(init.stream.path, 'r') : -1;
+  const enc = new CuEncoder(reader, init.options, strings, true, fd >= 0 ? readAt : undefined);
   let buf = new Uint8Array(1 << 20);
   let sent = 0;
 
@@ -25,11 +35,8 @@ function run(init: WorkerInit): void {
     const n = u.end - u.offset;
     if (buf.length < n) buf = new Uint8Array(Math.max(n, buf.length * 2));
     const view = buf.subarray(0, n);
-    let done = 0;
-    while (done < n) {
-      const got = fs.readSync(fd, view, done, n - done, init.stream!.offset + u.offset + done);
-      if (got === 0) throw new InputError(`unexpected end of file in the unit at ${hex(u.offset)}`);
-      done += got;
+    if (readAt(init.stream!.offset + u.offset, n, view) < n) {
+      throw new InputError(`unexpected end of file in the unit at ${hex(u.offset)}`);
     }
     return view;
   };

@@ -6,7 +6,8 @@ import { At, Ate, Form, Op, Tag } from '../dwarf/constants.js';
 import { DieReader } from '../dwarf/die.js';
 import { OffsetMap } from '../dwarf/offset-map.js';
 import type { UnitHeader } from '../dwarf/unit.js';
-import { parameterRegister, type LocationSections } from './locations.js';
+import { locationSections, parameterRegister, type LocationSections } from './locations.js';
+import type { ReadAt } from '../dwarf/section-source.js';
 import type { CuEncodeOptions } from './options.js';
 
 /** Placeholder written in an ARRAY's index-type slot; the merge puts the real id there. */
@@ -151,15 +152,16 @@ export class CuEncoder {
   /**
    * `reuse`: fragments share two tables that the next encode() overwrites (for a caller that
    * copies each fragment out before encoding the next unit: less garbage, less memory).
+   * `readAt`: reads the file, for location lists the sections give as file extents.
    */
-  constructor(reader: DieReader, opts: CuEncodeOptions, strings?: StringTable, reuse = false) {
+  constructor(reader: DieReader, opts: CuEncodeOptions, strings?: StringTable, reuse = false, readAt?: ReadAt) {
     this.r = reader;
     this.opts = opts;
     this.strings = strings ?? new StringTable();
     if (reuse) {
       this.scratch = { types: new BtfTable(null, this.strings, 1 << 16, 1 << 12), protos: new BtfTable(null, this.strings, 1 << 12, 1 << 8) };
     }
-    this.lists = reader.sections;
+    this.lists = locationSections(reader.sections, readAt);
     this.funcNames = opts.funcNames ? new Set(opts.funcNames) : null;
   }
 

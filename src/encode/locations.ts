@@ -9,6 +9,8 @@
  */
 import { Form } from '../dwarf/constants.js';
 import type { DieReader } from '../dwarf/die.js';
+import { SectionSource, type ReadAt, type SectionExtent } from '../dwarf/section-source.js';
+import type { DwarfSections } from '../dwarf/sections.js';
 
 const EM_SPARC = 2, EM_MIPS = 8, EM_PPC = 20, EM_PPC64 = 21, EM_S390 = 22, EM_ARM = 40, EM_SPARCV9 = 43,
   EM_ARC = 45, EM_X86_64 = 62, EM_AARCH64 = 183, EM_RISCV = 243;
@@ -32,9 +34,28 @@ export function registerParams(machine: number): { count: number; ops: number[] 
 
 /** Location-list sections of the file (absent ones: lists cannot be read, as libdw without them). */
 export interface LocationSections {
-  loc?: Uint8Array;
-  loclists?: Uint8Array;
+  loc?: SectionSource;
+  loclists?: SectionSource;
 }
+
+/**
+ * The location-list sections of `sec`: in memory, or read from the file with `readAt` in windows
+ * (DwarfSections.locExtent, loclistsExtent).
+ */
+export function locationSections(sec: DwarfSections, readAt?: ReadAt): LocationSections {
+  const source = (bytes: Uint8Array | undefined, extent: SectionExtent | undefined): SectionSource | undefined =>
+    bytes ? SectionSource.inMemory(bytes) : extent && readAt ? SectionSource.fromFile(extent, readAt) : undefined;
+  return { loc: source(sec.loc, sec.locExtent), loclists: source(sec.loclists, sec.loclistsExtent) };
+}
+
+/** What a list walk returns when it ran into the end of the bytes read so far (not the section's). */
+const SHORT = -2;
+
+/**
+ * Bytes read ahead of a list: enough for nearly every list, else the walk is repeated over four
+ * times as many (tests make it small to repeat walks often).
+ */
+export const listBytes = { first: 1024 };
 
 /** Position after a LEB128 at `p`, or -1 if it runs past `end`. */
 function lebEnd(b: Uint8Array, p: number, end: number): number {
@@ -160,13 +181,22 @@ export function parameterRegister(r: DieReader, i: number, expected: number, lis
     const t = lists.loclists;
     if (!t) return -1;
     const at = loclistsBase + r.lo[i] * u.offsetSize;
-    if (at + u.offsetSize > t.length) return -1;
-    off = loclistsBase + readOffset(t, at, u.offsetSize, r.le);
+    t.ensure(at, u.offsetSize);
+    if (at + u.offsetSize > t.end) return -1;
+    off = loclistsBase + readOffset(t.bytes, at - t.base, u.offsetSize, r.le);
   } else {
     return -1;
   }
-  halt = false;
-  return u.version < 5 ? locRegister(r, lists.loc, off, expected) : loclistsRegister(r, lists.loclists, off, expected);
+  const src = u.version < 5 ? lists.loc : lists.loclists;
+  if (!src) return -1;
+  // a list is walked over the bytes read around it; should it run past them (not past the
+  // section), it is walked again over more
+  for (let need = listBytes.first; ; need *= 4) {
+    src.ensure(off, need);
+    halt = false;
+    const ret = u.version < 5 ? locRegister(r, src, off, expected) : loclistsRegister(r, src, off, expected);
+    if (ret !== SHORT) return ret;
+  }
 }
 
 function readOffset(b: Uint8Array, at: number, size: number, le: boolean): number {
@@ -216,15 +246,18 @@ function innerOps(b: Uint8Array, s: number, e: number, u: ExprUnit): number {
   return n;
 }
 
-/** DWARF 2-4 location list in .debug_loc at `off`. */
-function locRegister(r: DieReader, sec: Uint8Array | undefined, off: number, expected: number): number {
-  if (!sec) return -1;
+/**
+ * DWARF 2-4 location list in .debug_loc at `off`, over the bytes `src` holds (SHORT when they end
+ * before the list and the section do).
+ */
+function locRegister(r: DieReader, src: SectionSource, off: number, expected: number): number {
+  const sec = src.bytes, base = src.base, len = src.end - base, whole = src.end === src.size;
   const u = r.unit;
   const as = u.addressSize;
   const le = r.le;
-  let p = off, ret = -1, index = 0;
+  let p = off - base, ret = -1, index = 0;
   for (;;) {
-    if (p + 2 * as > sec.length) return ret;
+    if (p + 2 * as > len) return whole ? ret : SHORT;
     let allOnes = true, zero = true;
     for (let k = 0; k < 2 * as; k++) {
       const x = sec[p + k];
@@ -234,42 +267,44 @@ function locRegister(r: DieReader, sec: Uint8Array | undefined, off: number, exp
     p += 2 * as;
     if (allOnes) continue; // base address selection
     if (zero) return ret; // end of list
-    if (p + 2 > sec.length) return ret;
+    if (p + 2 > len) return whole ? ret : SHORT;
     const n = le ? sec[p] | sec[p + 1] << 8 : sec[p] << 8 | sec[p + 1];
     p += 2;
-    if (p + n > sec.length) return ret;
+    if (p + n > len) return whole ? ret : SHORT;
     ret = exprRegister(sec, p, p + n, u, index++, ret, expected);
     if (halt) return ret;
     p += n;
   }
 }
 
-/** DWARF 5 location list in .debug_loclists at `off`. */
-function loclistsRegister(r: DieReader, sec: Uint8Array | undefined, off: number, expected: number): number {
-  if (!sec) return -1;
+/**
+ * DWARF 5 location list in .debug_loclists at `off`, over the bytes `src` holds (SHORT when they
+ * end before the list and the section do).
+ */
+function loclistsRegister(r: DieReader, src: SectionSource, off: number, expected: number): number {
+  const sec = src.bytes, end = src.end - src.base, whole = src.end === src.size;
   const u = r.unit;
-  const end = sec.length;
-  let p = off, ret = -1, index = 0;
+  let p = off - src.base, ret = -1, index = 0;
   const skipLeb = (): boolean => { p = lebEnd(sec, p, end); return p >= 0; };
   for (;;) {
-    if (p >= end) return ret;
+    if (p >= end) return whole ? ret : SHORT;
     const kind = sec[p++];
     switch (kind) {
       case 0x00: return ret; // end_of_list
-      case 0x01: if (!skipLeb()) return ret; continue; // base_addressx
+      case 0x01: if (!skipLeb()) return whole ? ret : SHORT; continue; // base_addressx
       case 0x06: p += u.addressSize; continue; // base_address
       case 0x02: case 0x03: case 0x04: // startx_endx, startx_length, offset_pair
-        if (!skipLeb() || !skipLeb()) return ret;
+        if (!skipLeb() || !skipLeb()) return whole ? ret : SHORT;
         break;
       case 0x05: break; // default_location
       case 0x07: p += 2 * u.addressSize; break; // start_end
-      case 0x08: p += u.addressSize; if (!skipLeb()) return ret; break; // start_length
+      case 0x08: p += u.addressSize; if (!skipLeb()) return whole ? ret : SHORT; break; // start_length
       default: return ret;
     }
-    if (p >= end) return ret;
+    if (p >= end) return whole ? ret : SHORT;
     const n = uleb(sec, p, end);
     const s0 = lebEnd(sec, p, end);
-    if (n < 0 || s0 < 0 || s0 + n > end) return ret;
+    if (n < 0 || s0 < 0 || s0 + n > end) return whole ? ret : SHORT;
     ret = exprRegister(sec, s0, s0 + n, u, index++, ret, expected);
     if (halt) return ret;
     p = s0 + n;

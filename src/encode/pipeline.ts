@@ -4,6 +4,7 @@ import { StringTable } from '../btf/strings.js';
 import type { BtfTable } from '../btf/table.js';
 import { DieReader } from '../dwarf/die.js';
 import type { DwarfSections } from '../dwarf/sections.js';
+import type { ReadAt, SectionExtent } from '../dwarf/section-source.js';
 import { readUnits, scanUnits, type UnitHeader } from '../dwarf/unit.js';
 import { ET_REL, SHF_COMPRESSED, SHT_NOBITS } from '../elf/constants.js';
 import { ElfFile } from '../elf/reader.js';
@@ -94,12 +95,14 @@ export interface DwarfInput {
 
 /**
  * Opens the DWARF of `elf`. A linked file's uncompressed .debug_info (a vmlinux: ~160 MB) is not
- * read whole: units are read one at a time into a reused buffer, so memory holds one unit.
+ * read whole: units are read one at a time into a reused buffer, so memory holds one unit; its
+ * location lists (22 MB) are read in windows as the units need them.
  */
 export function openDwarf(elf: ElfFile, locations = true): DwarfInput {
   const infoSec = elf.section('.debug_info');
+  // (a file given as bytes is in memory already: nothing to gain)
   const stream = infoSec !== undefined && elf.type !== ET_REL && (infoSec.flags & SHF_COMPRESSED) === 0 &&
-    infoSec.type !== SHT_NOBITS && infoSec.size > 0;
+    infoSec.type !== SHT_NOBITS && infoSec.size > 0 && elf.path !== undefined;
   if (!stream) {
     const sec = readDwarfSections(elf, true, locations);
     return { sec, units: readUnits(sec.info, sec.littleEndian), window: null };
@@ -133,10 +136,36 @@ export function readDwarfSections(elf: ElfFile, withInfo = true, locations = tru
     lineStr: elf.debugSection('.debug_line_str'),
     strOffsets: elf.debugSection('.debug_str_offsets'),
     addr: elf.debugSection('.debug_addr', true),
-    loc: locations ? elf.debugSection('.debug_loc', true) : undefined,
-    loclists: locations ? elf.debugSection('.debug_loclists', true) : undefined,
+    ...(locations ? locationLists(elf, !withInfo) : {}),
     littleEndian: elf.littleEndian,
   };
+}
+
+/**
+ * The location-list sections: read whole, or (`windows`, for a linked file whose sections need no
+ * relocating, decompressing) only where they lie in the file, to be read in windows as units
+ * need them (see SectionSource).
+ */
+function locationLists(elf: ElfFile, windows: boolean): Pick<DwarfSections, 'loc' | 'loclists' | 'locExtent' | 'loclistsExtent'> {
+  const extent = (name: string): SectionExtent | undefined => {
+    const s = elf.section(name);
+    if (!s || s.type === SHT_NOBITS || (s.flags & SHF_COMPRESSED) !== 0 || s.size === 0) return undefined;
+    if (s.offset + s.size > elf.fileSize) throw new InputError(`${name} extends past the end of the file`);
+    return { offset: s.offset, size: s.size };
+  };
+  const locExtent = windows && elf.type !== ET_REL ? extent('.debug_loc') : undefined;
+  const loclistsExtent = windows && elf.type !== ET_REL ? extent('.debug_loclists') : undefined;
+  return {
+    loc: locExtent ? undefined : elf.debugSection('.debug_loc', true),
+    loclists: loclistsExtent ? undefined : elf.debugSection('.debug_loclists', true),
+    locExtent,
+    loclistsExtent,
+  };
+}
+
+/** Reads the file into `into` for SectionSource. */
+export function fileReader(elf: ElfFile): ReadAt {
+  return (offset, length, into) => elf.readBytes(offset, length, into.subarray(0, length)).length;
 }
 
 /** Encodes the DWARF of the ELF file at `path` into deduplicated BTF. */
@@ -217,8 +246,8 @@ function inUnit(e: unknown, u: UnitHeader, name: string): unknown {
  * This thread's encoder of units (errors name the unit) and the merge of what it or a worker made,
  * counting units and DIEs: the same for encodeElf and encodeElfParallel.
  */
-function unitPipeline(dwarf: DwarfInput, cuOpts: CuEncodeOptions, asm: Assembler, dd: StreamingDedup) {
-  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
+function unitPipeline(dwarf: DwarfInput, cuOpts: CuEncodeOptions, asm: Assembler, dd: StreamingDedup, readAt: ReadAt) {
+  const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true, readAt);
   const counts = { cus: 0, dies: 0 };
   return {
     counts,
@@ -249,7 +278,7 @@ export function encodeElf(elf: ElfFile, opts: EncodeOptions): EncodeResult {
   const fns = readNames(elf, rules, cuOpts);
   const { asm, dd } = prepareAssembly(elf, opts, dwarf, rules, fns);
   phases.lap('read');
-  const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd);
+  const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd, fileReader(elf));
   for (let i = 0; i < dwarf.units.length; i++) {
     const frag = local.encode(i);
     opts.progress?.(i + 1, dwarf.units.length);
@@ -303,7 +332,7 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
     throw e;
   }
   phases.lap('read');
-  const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd);
+  const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd, fileReader(elf));
   let mergeTime = 0;
   const par = await job.run(local, (frag) => {
     const t = performance.now();
