@@ -66,4 +66,18 @@ describe('location lists read in windows', () => {
       expect(left).toBe(2);
     });
   }
+
+  it('are refused, naming the section, when they run past the end of the file', () => {
+    expect(linked['5'], 'ld links the object').toBeDefined();
+    const bytes = new Uint8Array(fs.readFileSync(linked['5']));
+    const elf = ElfFile.fromBytes(bytes);
+    const sec = elf.section('.debug_loclists')!;
+    // its section header's sh_size (ELF64: at 32 in the header) made to reach past the end
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const shoff = Number(dv.getBigUint64(0x28, true));
+    dv.setBigUint64(shoff + sec.index * 64 + 32, BigInt(bytes.length), true);
+    const bad = path.join(dir, 'regs5-bad');
+    fs.writeFileSync(bad, bytes);
+    expect(() => encodeElf(ElfFile.open(bad), { features: defaultFeatures() })).toThrow(/\(\.debug_loclists\) extends past end of file/);
+  });
 });
