@@ -9,20 +9,12 @@ import { DieReader } from '../src/dwarf/die.js';
 import { CuEncoder } from '../src/encode/cu.js';
 import { packFragment, type FragmentMessage } from '../src/encode/fragment.js';
 import { claimBatch, stopClaims, type WorkerInit, type FromWorker } from '../src/encode/parallel.js';
+import { readFd } from '../src/elf/reader.js';
 import { InputError, hex } from '../src/errors.js';
 
 function run(init: WorkerInit): void {
   const fd = init.stream ? fs.openSync(init.stream.path, 'r') : -1;
-  // the file's bytes [offset, offset + n) into `into`; how many there were
-  const readAt = (offset: number, n: number, into: Uint8Array): number => {
-    let done = 0;
-    while (done < n) {
-      const got = fs.readSync(fd, into, done, n - done, offset + done);
-      if (got === 0) break;
-      done += got;
-    }
-    return done;
-  };
+  const readAt = (offset: number, n: number, into: Uint8Array): number => readFd(fd, offset, n, into);
   const reader = new DieReader(init.sections);
   const strings = new StringTable(0, 1 << 20);
   const enc = new CuEncoder(reader, init.options, strings, true, fd >= 0 ? readAt : undefined);

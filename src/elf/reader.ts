@@ -54,6 +54,26 @@ interface Source {
   close(): void;
 }
 
+/**
+ * Reads file bytes [offset, offset + length) of `fd` into `into` (from 0), as many as the file
+ * has; returns how many that was. An I/O error becomes an InputError naming the offset.
+ */
+export function readFd(fd: number, offset: number, length: number, into: Uint8Array): number {
+  let done = 0;
+  while (done < length) {
+    // readSync may return fewer bytes than asked; a single call is also limited to < 2 GiB.
+    let n: number;
+    try {
+      n = fs.readSync(fd, into, done, Math.min(length - done, 1 << 30), offset + done);
+    } catch (e) {
+      throw new InputError(`read error at offset ${hex(offset + done)}: ${(e as Error).message.split(',')[0]}`);
+    }
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
 class FdSource implements Source {
   constructor(
     private fd: number,
@@ -63,18 +83,8 @@ class FdSource implements Source {
   read(offset: number, length: number, into?: Uint8Array): Uint8Array {
     if (this.fd < 0) throw new Error('ElfFile is closed');
     const out = into ?? new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      // readSync may return fewer bytes than asked; a single call is also limited to < 2 GiB.
-      let n: number;
-      try {
-        n = fs.readSync(this.fd, out, done, Math.min(length - done, 1 << 30), offset + done);
-      } catch (e) {
-        throw new InputError(`read error at offset ${hex(offset + done)}: ${(e as Error).message.split(',')[0]}`);
-      }
-      if (n === 0) throw new InputError(`unexpected end of file at offset ${hex(offset + done)} (file changed while being read?)`);
-      done += n;
-    }
+    const done = readFd(this.fd, offset, length, out);
+    if (done < length) throw new InputError(`unexpected end of file at offset ${hex(offset + done)} (file changed while being read?)`);
     return out;
   }
 

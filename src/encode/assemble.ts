@@ -131,11 +131,6 @@ export class Assembler {
     }
   }
 
-  /** functionNames() of the functions this assembler was made with. */
-  functionNames(): string[] | null {
-    return functionNames(this.opts.rules, this.syms);
-  }
-
   /**
    * Sizes the output for `infoBytes` bytes of .debug_info, so that it grows without copies: a
    * vmlinux's 164 MB give 33 M words and 3.4 M types (0.2 words, 0.021 types a byte); reserved

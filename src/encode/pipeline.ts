@@ -164,7 +164,7 @@ function locationLists(elf: ElfFile, windows: boolean): Pick<DwarfSections, 'loc
 }
 
 /** Reads the file into `into` for SectionSource. */
-export function fileReader(elf: ElfFile): ReadAt {
+function fileReader(elf: ElfFile): ReadAt {
   return (offset, length, into) => elf.readBytes(offset, length, into.subarray(0, length)).length;
 }
 
@@ -298,7 +298,8 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
   const phases = new Phases();
   // the workers boot while this thread reads
   const pool = new WorkerPool(jobs - 1);
-  let units, job;
+  let job: ParallelEncode | undefined;
+  let units, asm, dd;
   try {
     // the sections every thread reads, read once into shared memory
     elf.setAllocator((n) => new Uint8Array(new SharedArrayBuffer(n)));
@@ -307,30 +308,20 @@ export async function encodeElfParallel(elf: ElfFile, opts: EncodeOptions): Prom
     } finally {
       elf.setAllocator(undefined);
     }
-  } catch (e) {
-    await pool.terminate();
-    throw e;
-  }
-  const { dwarf, cuOpts, rules } = units;
-  const infoSec = elf.section('.debug_info');
-  const stream = dwarf.window && infoSec && elf.path ? { path: elf.path, offset: infoSec.offset } : null;
-  // the workers begin while this thread reads the symbol table and makes the assembler (no
-  // yielding to the event loop until job.run); the function names follow them
-  try {
+    const { dwarf, cuOpts, rules } = units;
+    // (a streamed .debug_info is read by each thread from the file: openDwarf streams files with a path)
+    const stream = dwarf.window ? { path: elf.path!, offset: elf.section('.debug_info')!.offset } : null;
+    // the workers begin while this thread reads the symbol table and makes the assembler (no
+    // yielding to the event loop until job.run); the function names follow them
     job = ParallelEncode.start({ sec: dwarf.sec, units: dwarf.units, stream }, { ...cuOpts, funcNames: null }, jobs, pool);
-  } catch (e) {
-    await pool.terminate();
-    throw e;
-  }
-  let asm, dd;
-  try {
     const fns = readNames(elf, rules, cuOpts);
     job.setFunctionNames(cuOpts.funcNames ?? null);
     ({ asm, dd } = prepareAssembly(elf, opts, dwarf, rules, fns));
   } catch (e) {
-    await job.abort();
+    await (job ? job.abort() : pool.terminate());
     throw e;
   }
+  const { dwarf, cuOpts } = units;
   phases.lap('read');
   const { counts, local, merge } = unitPipeline(dwarf, cuOpts, asm, dd, fileReader(elf));
   let mergeTime = 0;

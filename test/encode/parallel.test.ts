@@ -13,7 +13,7 @@ import { defaultFeatures, paholeLegacyFeatures } from '../../src/encode/features
 import { dedup } from '../../src/btf/dedup.js';
 import { StringTable } from '../../src/btf/strings.js';
 import { DieReader } from '../../src/dwarf/die.js';
-import { createAssembler } from '../../src/encode/assemble.js';
+import { createAssembler, functionNames, readFunctions } from '../../src/encode/assemble.js';
 import { CuEncoder } from '../../src/encode/cu.js';
 import { rulesFor } from '../../src/encode/features.js';
 import { ParallelEncode, WorkerPool, batches, encodeParallel } from '../../src/encode/parallel.js';
@@ -192,8 +192,9 @@ function slowSetup(elf: ElfFile) {
   const rules = rulesFor(features);
   const cuOpts = cuOptions(features, [], elf.machine, rules);
   const dwarf = openDwarf(elf, cuOpts.funcChecks);
-  const asm = createAssembler(elf, null, features, rules);
-  cuOpts.funcNames = asm.functionNames();
+  const fns = readFunctions(elf, rules);
+  const asm = createAssembler(elf, null, features, rules, false, undefined, fns);
+  cuOpts.funcNames = functionNames(rules, fns);
   const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const local = {
