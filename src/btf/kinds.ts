@@ -50,8 +50,13 @@ export const BTF_VERSION = 1;
 export const BTF_HEADER_LEN = 24;
 export const MAX_VLEN = 0xffff;
 
+/**
+ * A type's info word, as an int32 (negative with kflag): for storing into a Uint32Array, which
+ * takes it modulo 2^32. An int32 is what V8's optimized code expects here; an unsigned result of
+ * 2^31 or more (the first kflag) made it deoptimize every function the store was inlined into.
+ */
 export function makeInfo(kind: number, vlen: number, kflag: boolean | number): number {
-  return ((kflag ? 1 : 0) << 31 | (kind & 0x1f) << 24 | (vlen & 0xffff)) >>> 0;
+  return (kflag ? 1 : 0) << 31 | (kind & 0x1f) << 24 | (vlen & 0xffff);
 }
 export function infoKind(info: number): number {
   return (info >>> 24) & 0x1f;

@@ -75,8 +75,11 @@ export class DieReader {
 
   // scratch for LEB decoding
   private p = 0;
-  private vlo = 0;
-  private vhi = 0;
+  // The two words of a 64-bit value. They start as doubles: V8 gives a field the representation of
+  // its first value, and the first word of 2^31 or more (a kernel address) would otherwise change
+  // it mid-run, deoptimizing every function that reads the reader.
+  private vlo = 0.5;
+  private vhi = 0.5;
 
   constructor(sec: DwarfSections, abbrevs?: AbbrevCache) {
     this.sec = sec;
