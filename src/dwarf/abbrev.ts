@@ -1,6 +1,62 @@
 import { InputError, hex } from '../errors.js';
 import { Form, Tag } from './constants.js';
 
+/** Scratch arrays AbbrevTable parses into: per abbreviation, and per attribute specification. */
+interface Scratch {
+  codes: Uint32Array; tags: Uint32Array; kids: Uint8Array; starts: Uint32Array; counts: Uint16Array;
+  names: Uint32Array; forms: Uint16Array; consts: Float64Array;
+}
+
+function newScratch(abbrevs: number, attrs: number): Scratch {
+  return {
+    codes: new Uint32Array(abbrevs), tags: new Uint32Array(abbrevs), kids: new Uint8Array(abbrevs),
+    starts: new Uint32Array(abbrevs), counts: new Uint16Array(abbrevs),
+    names: new Uint32Array(attrs), forms: new Uint16Array(attrs), consts: new Float64Array(attrs),
+  };
+}
+
+let scratch = newScratch(1024, 16384);
+
+/** A larger scratch holding what `s` holds (it becomes the shared one). */
+function grown(s: Scratch, abbrevs: number, attrs: number): Scratch {
+  const g = newScratch(abbrevs, attrs);
+  g.codes.set(s.codes); g.tags.set(s.tags); g.kids.set(s.kids); g.starts.set(s.starts); g.counts.set(s.counts);
+  g.names.set(s.names); g.forms.set(s.forms); g.consts.set(s.consts);
+  scratch = g;
+  return g;
+}
+
+function truncated(at: number): never {
+  throw new InputError(`.debug_abbrev: truncated at ${hex(at)}`);
+}
+
+/** Position after the LEB128 uleb() or sleb() read last. */
+let lebEnd = 0;
+
+/** The ULEB128 at `p` of .debug_abbrev (exact up to 2^53); sets lebEnd. */
+function uleb(data: Uint8Array, p: number): number {
+  let b = p < data.length ? data[p++] : truncated(p);
+  let result = b & 0x7f;
+  for (let mul = 128; b & 0x80; mul *= 128) {
+    b = p < data.length ? data[p++] : truncated(p);
+    result += (b & 0x7f) * mul;
+  }
+  lebEnd = p;
+  return result;
+}
+
+/** The SLEB128 at `p` of .debug_abbrev (exact up to 2^53); sets lebEnd. */
+function sleb(data: Uint8Array, p: number): number {
+  let result = 0, mul = 1, b: number;
+  do {
+    b = p < data.length ? data[p++] : truncated(p);
+    result += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80);
+  lebEnd = p;
+  return b & 0x40 ? result - mul : result;
+}
+
 /**
  * One abbreviation table (.debug_abbrev at some offset), stored flat.
  * Abbreviation i (0-based, in table order) has `tag[i]`, `children[i]`, and attribute specs
@@ -29,62 +85,58 @@ export class AbbrevTable {
 
   constructor(data: Uint8Array, offset: number) {
     if (offset >= data.length) throw new InputError(`abbreviation table offset ${hex(offset)} past the end of .debug_abbrev`);
-    let tags: number[] = [], kids: number[] = [], starts: number[] = [], counts: number[] = [], codes: number[] = [];
-    const names: number[] = [], forms: number[] = [], consts: number[] = [];
-    let p = offset;
     const end = data.length;
-    const leb = (signed: boolean): number => {
-      let result = 0, mul = 1, b: number;
-      do {
-        if (p >= end) throw new InputError(`.debug_abbrev: truncated at ${hex(p)}`);
-        b = data[p++];
-        result += (b & 0x7f) * mul;
-        mul *= 128;
-      } while (b & 0x80);
-      if (signed && b & 0x40) result -= mul;
-      return result;
-    };
-    const uleb = (): number => leb(false);
-    const sleb = (): number => leb(true);
-    let maxCode = 0;
+    // parsed into scratch arrays shared by every table (a vmlinux unit's table has ~300
+    // abbreviations, ~6,000 attributes), then copied out at their exact sizes
+    let s = scratch;
+    let p = offset, count = 0, nAttrs = 0, maxCode = 0, annotations = false;
     for (;;) {
-      const code = uleb();
+      const code = uleb(data, p);
+      p = lebEnd;
       if (code === 0) break;
       if (code > 1e6) throw new InputError(`.debug_abbrev: absurd abbreviation code ${code} at ${hex(p)}`);
-      const tag = uleb();
-      if (p >= end) throw new InputError(`.debug_abbrev: truncated at ${hex(p)}`);
+      const tag = uleb(data, p);
+      p = lebEnd;
+      if (p >= end) truncated(p);
       const ch = data[p++];
-      codes.push(code); tags.push(tag); kids.push(ch ? 1 : 0); starts.push(names.length);
-      let n = 0;
+      if (count === s.codes.length) s = grown(s, count * 2, s.names.length);
+      s.codes[count] = code; s.tags[count] = tag; s.kids[count] = ch ? 1 : 0; s.starts[count] = nAttrs;
+      if (tag === Tag.LLVM_annotation) annotations = true;
+      const first = nAttrs;
       for (;;) {
-        const name = uleb();
-        const form = uleb();
+        const name = uleb(data, p);
+        p = lebEnd;
+        const form = uleb(data, p);
+        p = lebEnd;
         if (name === 0 && form === 0) break;
-        if (form === Form.indirect || isKnownForm(form)) {
-          names.push(name); forms.push(form);
-          consts.push(form === Form.implicit_const ? sleb() : 0);
-        } else {
+        if (form !== Form.indirect && !isKnownForm(form)) {
           throw new InputError(`.debug_abbrev: unknown form ${hex(form)} in abbreviation ${code} at ${hex(p)}`);
         }
-        n++;
+        if (nAttrs === s.names.length) s = grown(s, s.codes.length, nAttrs * 2);
+        s.names[nAttrs] = name; s.forms[nAttrs] = form; s.consts[nAttrs] = 0;
+        if (form === Form.implicit_const) {
+          s.consts[nAttrs] = sleb(data, p);
+          p = lebEnd;
+        }
+        nAttrs++;
       }
-      counts.push(n);
+      s.counts[count] = nAttrs - first;
+      count++;
       if (code > maxCode) maxCode = code;
     }
-    this.count = codes.length;
-    this.hasAnnotations = tags.includes(Tag.LLVM_annotation);
-    this.tag = Uint32Array.from(tags);
-    this.children = Uint8Array.from(kids);
-    this.attrStart = Uint32Array.from(starts);
-    this.attrCount = Uint16Array.from(counts);
-    this.attrName = Uint32Array.from(names);
-    this.attrForm = Uint16Array.from(forms);
-    this.attrConst = Float64Array.from(consts);
-    this.fixedSize = new Int32Array(this.count);
-    this.attrOffset = new Int32Array(this.attrForm.length);
+    this.count = count;
+    this.hasAnnotations = annotations;
+    this.tag = s.tags.slice(0, count);
+    this.children = s.kids.slice(0, count);
+    this.attrStart = s.starts.slice(0, count);
+    this.attrCount = s.counts.slice(0, count);
+    this.attrName = s.names.slice(0, nAttrs);
+    this.attrForm = s.forms.slice(0, nAttrs);
+    this.attrConst = s.consts.slice(0, nAttrs);
+    this.fixedSize = new Int32Array(count);
+    this.attrOffset = new Int32Array(nAttrs);
     this.byCode = new Int32Array(maxCode + 1).fill(-1);
-    for (let i = 0; i < codes.length; i++) if (this.byCode[codes[i]] === -1) this.byCode[codes[i]] = i;
-    tags = kids = starts = counts = codes = [];
+    for (let i = 0; i < count; i++) if (this.byCode[s.codes[i]] === -1) this.byCode[s.codes[i]] = i;
   }
 
   /** Makes fixedSize valid for a unit with these sizes. */
