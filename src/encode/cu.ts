@@ -78,7 +78,6 @@ export interface CuFragment {
   offset: number;
   name: string;
   language: number;
-  producer: string;
   types: BtfTable;
   nTypes: number;
   /** Local id of the CU's first base type named "int", or 0. */
@@ -216,7 +215,6 @@ export class CuEncoder {
     if (cuTag !== Tag.compile_unit && cuTag !== Tag.type_unit) return null;
     const language = r.udata(At.language);
     this.cuName = r.str(At.name) ?? '';
-    const producer = r.str(At.producer) ?? '';
     if (this.opts.langExclude.includes(language)) return null;
     // libdw's default base when the unit names none: just after the first table's header
     this.loclistsBase = r.has(At.loclists_base) ? r.udata(At.loclists_base) : u.offsetSize === 8 ? 20 : 12;
@@ -237,7 +235,7 @@ export class CuEncoder {
       protos = new BtfTable(null, this.strings, 256, 64);
     }
     const frag: CuFragment = {
-      offset: u.offset, name: this.cuName, language, producer, types, nTypes: this.nEntries - 1,
+      offset: u.offset, name: this.cuName, language, types, nTypes: this.nEntries - 1,
       intId: 0, hasArrays: false, fallbackInt: false, protos, funcs: [], vars: [], dies: this.dieCount,
     };
     this.emitTypes(frag);
