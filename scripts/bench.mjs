@@ -2,8 +2,11 @@
 //
 // Times `dwarf2btf encode` and pahole's BTF encoder on the same file, alternating the two so
 // that machine noise hits both alike, and prints medians, peak RSS and the ratios. A benchmark,
-// not a test: nothing here asserts. Each run's wall time and peak RSS come from a small python3
-// wrapper (getrusage of the child), which every machine here has.
+// not a test: nothing here asserts. Each run's wall time, CPU time and peak RSS come from a small
+// python3 wrapper (getrusage of the child), which every machine here has. The CPU time (user +
+// system, all threads) is what a tool costs whatever else the machine runs; the steal column says
+// how much CPU the hypervisor took from the machine during the runs (a virtual machine's wall
+// times stretch with it).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,15 +53,18 @@ for (let i = 0; i < runs; i++) {
 fs.rmSync(tmp, { recursive: true, force: true });
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
-const rows = [...results].map(([k, ms]) => ({ k, wall: median(ms.map((m) => m.wall)), rss: Math.max(...ms.map((m) => m.rssMiB)) }));
+const rows = [...results].map(([k, ms]) => ({
+  k, wall: median(ms.map((m) => m.wall)), cpu: median(ms.map((m) => m.cpu)), rss: Math.max(...ms.map((m) => m.rssMiB)),
+  steal: ms.some((m) => m.steal < 0) ? null : median(ms.map((m) => m.steal)),
+}));
 console.log(`${path.basename(file)}: ${runs} alternating runs, ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs${paholeVersion ? `, pahole ${paholeVersion}` : ', pahole not installed'}`);
-console.log('| tool | median wall (s) | peak RSS (MiB) |');
-console.log('|---|---|---|');
-for (const r of rows) console.log(`| ${r.k} | ${r.wall.toFixed(2)} | ${r.rss.toFixed(0)} |`);
+console.log('| tool | median wall (s) | median CPU (s) | peak RSS (MiB) | median steal (s) |');
+console.log('|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.k} | ${r.wall.toFixed(2)} | ${r.cpu.toFixed(2)} | ${r.rss.toFixed(0)} | ${r.steal === null ? '-' : r.steal.toFixed(2)} |`);
 for (const j of jobs) {
   const a = rows.find((r) => r.k === `dwarf2btf -j${j}`);
   const b = rows.find((r) => r.k === `pahole -j${j}`);
-  if (a && b) console.log(`ratio dwarf2btf/pahole at -j${j}: wall ${(a.wall / b.wall).toFixed(2)}x, RSS ${(a.rss / b.rss).toFixed(2)}x`);
+  if (a && b) console.log(`ratio dwarf2btf/pahole at -j${j}: wall ${(a.wall / b.wall).toFixed(2)}x, CPU ${(a.cpu / b.cpu).toFixed(2)}x, RSS ${(a.rss / b.rss).toFixed(2)}x`);
 }
 // how much faster more threads make each tool (the first -j given is the reference)
 for (const j of jobs.slice(1)) {
