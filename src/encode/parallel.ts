@@ -7,7 +7,7 @@ import type { DwarfSections } from '../dwarf/sections.js';
 import type { UnitHeader } from '../dwarf/unit.js';
 import { InputError } from '../errors.js';
 import type { CuFragment } from './cu.js';
-import { packFragment, unpackFragment, type FragmentMessage } from './fragment.js';
+import { copyFragment, unpackFragment, type FragmentMessage } from './fragment.js';
 import type { CuEncodeOptions } from './options.js';
 
 /** What a worker is sent to start (its first message). Section arrays are backed by SharedArrayBuffers. */
@@ -66,8 +66,6 @@ export interface ParallelInput {
 export interface LocalEncoder {
   /** Encodes unit `index`; the fragment is valid until the next call. Errors name the unit. */
   encode(index: number): CuFragment | null;
-  /** The string table of the fragments it returns. */
-  strings: StringTable;
 }
 
 function shared(b: Uint8Array): Uint8Array {
@@ -346,7 +344,7 @@ export class ParallelEncode {
               consumeReady();
             }
             const f = local.encode(u);
-            held.push(f ? unpackFragment(packFragment(f, []), local.strings) : null);
+            held.push(f ? copyFragment(f) : null);
           }
           results[b] = held;
         }

@@ -252,7 +252,6 @@ function unitPipeline(dwarf: DwarfInput, cuOpts: CuEncodeOptions, asm: Assembler
   return {
     counts,
     local: {
-      strings: enc.strings,
       encode(i: number) {
         const u = dwarf.units[i];
         try {

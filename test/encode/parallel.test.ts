@@ -198,7 +198,6 @@ function slowSetup(elf: ElfFile) {
   const enc = new CuEncoder(new DieReader(dwarf.sec), cuOpts, new StringTable(0, 1 << 20), true);
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const local = {
-    strings: enc.strings,
     encode(i: number) {
       Atomics.wait(pause, 0, 0, 15);
       const u = dwarf.units[i];
@@ -272,7 +271,7 @@ describe('workers started before this thread is ready to merge', () => {
         const enc = new CuEncoder(new DieReader(dwarf.sec), { ...cuOpts, funcNames: late }, new StringTable(0, 1 << 20), true);
         // this thread slow, so that the workers take most batches
         const pause = new Int32Array(new SharedArrayBuffer(4));
-        const local = { strings: enc.strings, encode: (i: number) => { Atomics.wait(pause, 0, 0, 15); return enc.encode(dwarf.units[i]); } };
+        const local = { encode: (i: number) => { Atomics.wait(pause, 0, 0, 15); return enc.encode(dwarf.units[i]); } };
         const job = ParallelEncode.start(input, { ...cuOpts, funcNames: null }, 3, new WorkerPool(2));
         if (late) job.setFunctionNames(late);
         const seen = new Set<string>();
