@@ -79,6 +79,15 @@ function packCandidates(funcs: FuncCandidate[], vars: VarCandidate[]): PackedCan
   return { funcs: funcs.length, vars: vars.length, nums, names: names.join('\0'), tags };
 }
 
+/**
+ * An integer read back from a Float64Array, as the small integer V8 makes of it anywhere else: a
+ * double there would change the representation of the fields (and parameters) it reaches, which
+ * deoptimizes every function that uses them.
+ */
+function int(x: number): number {
+  return x <= 0x7fffffff ? x | 0 : x;
+}
+
 function unpackCandidates(p: PackedCandidates): { funcs: FuncCandidate[]; vars: VarCandidate[] } {
   const { nums, tags } = p;
   const names = p.names.split('\0');
@@ -86,21 +95,21 @@ function unpackCandidates(p: PackedCandidates): { funcs: FuncCandidate[]; vars: 
   const vars: VarCandidate[] = new Array(p.vars);
   let k = 0, n = 0;
   for (let i = 0; i < p.funcs; i++, k += FUNC_WORDS, n++) {
-    const flags = nums[k];
+    const flags = int(nums[k]);
     funcs[i] = {
-      name: flags & F.NO_NAME ? null : names[n], external: (flags & F.EXTERNAL) !== 0, proto: nums[k + 1],
-      tags: tags ? tags[i] : null, die: nums[k + 2], unexpectedReg: (flags & F.UNEXPECTED_REG) !== 0,
+      name: flags & F.NO_NAME ? null : names[n], external: (flags & F.EXTERNAL) !== 0, proto: int(nums[k + 1]),
+      tags: tags ? tags[i] : null, die: int(nums[k + 2]), unexpectedReg: (flags & F.UNEXPECTED_REG) !== 0,
       uncertainLoc: (flags & F.UNCERTAIN_LOC) !== 0,
     };
   }
   for (let i = 0; i < p.vars; i++, k += VAR_WORDS, n += 2) {
-    const flags = nums[k];
+    const flags = int(nums[k]);
     vars[i] = {
       name: flags & V.NO_NAME ? null : names[n], declaration: (flags & V.DECLARATION) !== 0,
-      global: (flags & V.GLOBAL) !== 0, addrLo: nums[k + 1], addrHi: nums[k + 2], hasSpec: (flags & V.HAS_SPEC) !== 0,
+      global: (flags & V.GLOBAL) !== 0, addrLo: int(nums[k + 1]), addrHi: int(nums[k + 2]), hasSpec: (flags & V.HAS_SPEC) !== 0,
       specName: flags & V.NO_SPEC_NAME ? null : names[n + 1], topLevel: (flags & V.TOP_LEVEL) !== 0,
-      artificial: (flags & V.ARTIFICIAL) !== 0, type: nums[k + 3], external: (flags & V.EXTERNAL) !== 0,
-      size: nums[k + 4], tags: tags ? tags[p.funcs + i] : null, die: nums[k + 5],
+      artificial: (flags & V.ARTIFICIAL) !== 0, type: int(nums[k + 3]), external: (flags & V.EXTERNAL) !== 0,
+      size: int(nums[k + 4]), tags: tags ? tags[p.funcs + i] : null, die: int(nums[k + 5]),
     };
   }
   return { funcs, vars };
