@@ -432,9 +432,11 @@ export class DieReader {
     switch (form) {
       case Form.sdata: case Form.udata: case Form.ref_udata: case Form.strx: case Form.addrx:
       case Form.loclistx: case Form.rnglistx: case Form.GNU_addr_index: case Form.GNU_str_index: {
-        let p = this.p;
-        while (p < d.length && d[p] & 0x80) p++;
-        this.p = p + 1;
+        // the last byte is the first without 0x80; past the end when it runs off the section
+        // (a loop whose body always runs: V8 deoptimizes code when it first takes a new path)
+        let p = this.p, b: number;
+        do b = d[p++]; while (p < d.length && b & 0x80);
+        this.p = b & 0x80 ? p + 1 : p;
         return;
       }
       case Form.string: {

@@ -142,6 +142,8 @@ export class CuEncoder {
   private addr = { lo: 0, hi: 0 };
   /** Parameters without a name in the last emitProto. */
   private unnamedParams = 0;
+  /** The last emitParams met a DW_TAG_unspecified_parameters (a variadic function). */
+  private unspecifiedParams = false;
   /** String-table offset by .debug_str offset, once interned. */
   private strpMap = new OffsetMap(16);
 
@@ -413,16 +415,10 @@ export class CuEncoder {
       case Tag.array_type: case Tag.string_type: case Tag.base_type: case Tag.const_type:
       case Tag.reference_type: case Tag.restrict_type: case Tag.volatile_type:
       case Tag.ptr_to_member_type: case Tag.enumeration_type: case Tag.typedef:
-      case Tag.rvalue_reference_type: {
+      case Tag.rvalue_reference_type: case Tag.unspecified_type: {
         const after = this.skip(hasChildren, next);
-        this.mapDie(off, this.addEntry(off, Entry.DIE));
-        return after;
-      }
-      case Tag.unspecified_type: {
-        // no BTF for it: references to it mean void
-        const after = this.skip(hasChildren, next);
-        this.dieId[off - this.unitBase] = -1;
-        this.touched.push(off - this.unitBase);
+        // an unspecified type has no BTF: references to it mean void
+        this.mapDie(off, tag === Tag.unspecified_type ? -1 : this.addEntry(off, Entry.DIE));
         return after;
       }
       case Tag.pointer_type: {
@@ -478,14 +474,15 @@ export class CuEncoder {
         this.nsDepth--;
         return after;
       }
-      case Tag.variable:
-        this.varDies.push(off);
-        this.varTop.push(this.atTop ? 1 : 0);
-        return this.skip(hasChildren, next);
       case Tag.imported_unit:
         this.fail('DW_TAG_imported_unit is not supported', off);
       default:
-        // imported declarations/modules and anything unknown: not types
+        // variables are noted; imported declarations/modules and anything unknown are not types
+        // (one path for all: V8 deoptimizes a function when it first runs a path it has not seen)
+        if (tag === Tag.variable) {
+          this.varDies.push(off);
+          this.varTop.push(this.atTop ? 1 : 0);
+        }
         return this.skip(hasChildren, next);
     }
   }
@@ -812,11 +809,9 @@ export class CuEncoder {
     const at = t.at(id);
     this.unnamedParams = 0;
     let vlen = 0;
-    let unspec = false;
-    if (r.hasChildren) {
-      vlen = this.emitParams(t, r.next, isFunc, (u) => { unspec = unspec || u; });
-    }
-    if (unspec) {
+    this.unspecifiedParams = false;
+    if (r.hasChildren) vlen = this.emitParams(t, r.next, isFunc);
+    if (this.unspecifiedParams) {
       t.push(0);
       t.push(0);
       vlen++;
@@ -826,7 +821,7 @@ export class CuEncoder {
   }
 
   /** Parameters among the children starting at `first`; returns how many were pushed. */
-  private emitParams(t: BtfTable, first: number, isFunc: boolean, unspecified: (u: boolean) => void): number {
+  private emitParams(t: BtfTable, first: number, isFunc: boolean): number {
     const r = this.r;
     let child = first;
     let n = 0;
@@ -855,7 +850,7 @@ export class CuEncoder {
         if (name < 0) this.unnamedParams++;
         n++;
       } else if (r.tag === Tag.unspecified_parameters) {
-        unspecified(true);
+        this.unspecifiedParams = true;
       }
       child = cHas ? r.siblingOf(cOff) : cNext;
     }
