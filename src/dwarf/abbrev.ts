@@ -45,16 +45,22 @@ function uleb(data: Uint8Array, p: number): number {
   return result;
 }
 
-/** The SLEB128 at `p` of .debug_abbrev (exact up to 2^53); sets lebEnd. */
+/**
+ * 128^i, as doubles: arithmetic with them is in doubles from the first byte on, so that V8's
+ * optimized code does not assume small integers and deoptimize at the first constant past 2^31.
+ */
+const POW128 = Float64Array.from({ length: 11 }, (_, i) => 128 ** i);
+
+/** The SLEB128 at `p` of .debug_abbrev (exact up to 2^53; up to 10 bytes); sets lebEnd. */
 function sleb(data: Uint8Array, p: number): number {
-  let result = 0, mul = 1, b: number;
+  let result = 0, i = 0, b: number;
   do {
     b = p < data.length ? data[p++] : truncated(p);
-    result += (b & 0x7f) * mul;
-    mul *= 128;
+    if (i === 10) throw new InputError(`.debug_abbrev: SLEB128 longer than 10 bytes at ${hex(p - 1)}`);
+    result += (b & 0x7f) * POW128[i++];
   } while (b & 0x80);
   lebEnd = p;
-  return b & 0x40 ? result - mul : result;
+  return result - ((b >> 6) & 1) * POW128[i]; // negative when the last byte's bit 6 is set
 }
 
 /**

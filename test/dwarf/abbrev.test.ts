@@ -104,7 +104,7 @@ describe('AbbrevTable', () => {
     expect(new AbbrevTable(data, small.length).attrConst[9 * 2999 + 8]).toBe(-3000);
   });
 
-  it('refuses a truncated table, an unknown form and an absurd code, naming the offset', () => {
+  it('refuses a truncated table, an unknown form, an absurd code and an overlong constant, naming the offset', () => {
     expect(() => new AbbrevTable(new Uint8Array([1, 0x13]), 0)).toThrow('.debug_abbrev: truncated at 0x2');
     expect(() => new AbbrevTable(new Uint8Array([1, 0x13, 0, 0x03, 0x80]), 0)).toThrow('.debug_abbrev: truncated at 0x5');
     expect(() => new AbbrevTable(new Uint8Array([1, 0x13, 0, 0x03, 0x21, 0xff]), 0)).toThrow('.debug_abbrev: truncated at 0x6');
@@ -113,5 +113,8 @@ describe('AbbrevTable', () => {
     expect(() => new AbbrevTable(new Uint8Array([...uleb(2_000_000), 0x13, 0, 0, 0, 0]), 0))
       .toThrow('.debug_abbrev: absurd abbreviation code 2000000 at 0x3');
     expect(() => new AbbrevTable(new Uint8Array([0]), 1)).toThrow('abbreviation table offset 0x1 past the end of .debug_abbrev');
+    // an implicit constant of 11 bytes: more than 64 bits
+    expect(() => new AbbrevTable(new Uint8Array([1, 0x13, 0, 0x3a, 0x21, ...Array(10).fill(0x80), 0, 0, 0, 0]), 0))
+      .toThrow('.debug_abbrev: SLEB128 longer than 10 bytes at 0xf');
   });
 });
