@@ -529,11 +529,10 @@ export class DieReader {
   ref(at: number): number {
     const i = this.find(at);
     if (i < 0) return 0;
+    // ref_addr, ref1, ref2, ref4, ref8, ref_udata: 0x10..0x15 (one test for all: a chain of
+    // comparisons would leave V8 without feedback for the rare ones past ref4)
     const f = this.form[i];
-    if (f === Form.ref1 || f === Form.ref2 || f === Form.ref4 || f === Form.ref8 || f === Form.ref_udata || f === Form.ref_addr) {
-      return this.lo[i];
-    }
-    return 0;
+    return f >= Form.ref_addr && f <= Form.ref_udata ? this.lo[i] : 0;
   }
 
   /** String value of attribute `at`, or null. */

@@ -427,8 +427,12 @@ export function relocationLists(t: BtfTable): Relocations {
           refs[nr++] = p + 1;
         }
         break;
-      case Kind.ENUM: for (let j = 0, p = at + 3; j < vlen; j++, p += 2) if (w[p] !== 0) strs[ns++] = p; break;
-      case Kind.ENUM64: for (let j = 0, p = at + 3; j < vlen; j++, p += 3) if (w[p] !== 0) strs[ns++] = p; break;
+      case Kind.ENUM: case Kind.ENUM64: {
+        // one loop for both (enumerators of 2 or 3 words): V8 would deoptimize at a first ENUM64
+        const stride = kind === Kind.ENUM ? 2 : 3;
+        for (let j = 0, p = at + 3; j < vlen; j++, p += stride) if (w[p] !== 0) strs[ns++] = p;
+        break;
+      }
       case Kind.DATASEC: for (let j = 0, p = at + 3; j < vlen; j++, p += 3) refs[nr++] = p; break;
     }
   }

@@ -160,7 +160,9 @@ export class CuEncoder {
     this.opts = opts;
     this.strings = strings ?? new StringTable();
     if (reuse) {
-      this.scratch = { types: new BtfTable(null, this.strings, 1 << 16, 1 << 12), protos: new BtfTable(null, this.strings, 1 << 12, 1 << 8) };
+      // room for the largest unit of a vmlinux (51,123 words and 4,893 types; its prototypes 6,046
+      // words, 620 types): no growing mid-run, which also deoptimizes what inlined the growth
+      this.scratch = { types: new BtfTable(null, this.strings, 1 << 16, 1 << 13), protos: new BtfTable(null, this.strings, 1 << 13, 1 << 10) };
     }
     this.lists = locationSections(reader.sections, readAt);
     this.funcNames = opts.funcNames ? new Set(opts.funcNames) : null;
@@ -849,8 +851,9 @@ export class CuEncoder {
         t.push(type);
         if (name < 0) this.unnamedParams++;
         n++;
-      } else if (r.tag === Tag.unspecified_parameters) {
-        this.unspecifiedParams = true;
+      } else {
+        // (a store every other child runs too: V8 deoptimizes code at a path it never ran)
+        this.unspecifiedParams ||= r.tag === Tag.unspecified_parameters;
       }
       child = cHas ? r.siblingOf(cOff) : cNext;
     }
@@ -1396,7 +1399,8 @@ function subrangeCount(r: DieReader): number {
   let i = r.find(At.upper_bound);
   if (i >= 0) {
     if (!isConstantForm(r.form[i])) return 0;
-    return (r.lo[i] + 1) >>> 0;
+    const upper = r.lo[i];
+    return upper === 0xffffffff ? 0 : upper + 1; // (upper + 1) modulo 2^32
   }
   i = r.find(At.count);
   if (i >= 0) {
