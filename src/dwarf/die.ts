@@ -195,9 +195,8 @@ export class DieReader {
   private lebBits = 0;
   private lebLast = 0;
 
-  /** Reads a SLEB128 into vlo/vhi as 64-bit two's complement. */
-  private sleb64(): void {
-    this.uleb64();
+  /** Sign-extends the SLEB128 uleb64() read last in vlo/vhi to 64-bit two's complement. */
+  private signExtend64(): void {
     const shift = this.lebBits;
     if (!(this.lebLast & 0x40) || shift >= 64) return;
     if (shift < 32) {
@@ -362,10 +361,11 @@ export class DieReader {
         this.u64(p); this.lo[i] = this.unit.offset + this.vhi * TWO32 + this.vlo; this.p = p + 8; return;
       case Form.data16:
         this.lo[i] = p + this.base; this.len[i] = 16; this.p = p + 16; return;
-      case Form.sdata:
-        this.sleb64(); this.lo[i] = this.vlo; this.hi[i] = this.vhi; return;
-      case Form.udata:
-        this.uleb64(); this.lo[i] = this.vlo; this.hi[i] = this.vhi; return;
+      case Form.sdata: case Form.udata:
+        // one path for both (udata is the rarer: V8 would deoptimize at its first)
+        this.uleb64();
+        if (form === Form.sdata) this.signExtend64();
+        this.lo[i] = this.vlo; this.hi[i] = this.vhi; return;
       case Form.ref_udata:
         this.lo[i] = this.unit.offset + this.uleb(); return;
       case Form.strx: case Form.addrx: case Form.loclistx: case Form.rnglistx:
@@ -432,11 +432,9 @@ export class DieReader {
     switch (form) {
       case Form.sdata: case Form.udata: case Form.ref_udata: case Form.strx: case Form.addrx:
       case Form.loclistx: case Form.rnglistx: case Form.GNU_addr_index: case Form.GNU_str_index: {
-        // the last byte is the first without 0x80; past the end when it runs off the section
-        // (a loop whose body always runs: V8 deoptimizes code when it first takes a new path)
-        let p = this.p, b: number;
-        do b = d[p++]; while (p < d.length && b & 0x80);
-        this.p = b & 0x80 ? p + 1 : p;
+        let p = this.p;
+        while (p < d.length && d[p] & 0x80) p++;
+        this.p = p + 1;
         return;
       }
       case Form.string: {
