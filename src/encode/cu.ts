@@ -480,7 +480,7 @@ export class CuEncoder {
         this.fail('DW_TAG_imported_unit is not supported', off);
       default:
         // variables are noted; imported declarations/modules and anything unknown are not types
-        // (one path for all: V8 deoptimizes a function when it first runs a path it has not seen)
+        // (one path for all: V8 would deoptimize at the first rare tag; see README, Layout)
         if (tag === Tag.variable) {
           this.varDies.push(off);
           this.varTop.push(this.atTop ? 1 : 0);
@@ -852,7 +852,8 @@ export class CuEncoder {
         if (name < 0) this.unnamedParams++;
         n++;
       } else {
-        // (a store every other child runs too: V8 deoptimizes code at a path it never ran)
+        // (assigned for every other child too, not only at the rare marker: V8 would deoptimize
+        // at the first variadic function otherwise; see README, Layout)
         this.unspecifiedParams ||= r.tag === Tag.unspecified_parameters;
       }
       child = cHas ? r.siblingOf(cOff) : cNext;
