@@ -91,7 +91,6 @@ export class AbbrevTable {
 
   constructor(data: Uint8Array, offset: number) {
     if (offset >= data.length) throw new InputError(`abbreviation table offset ${hex(offset)} past the end of .debug_abbrev`);
-    const end = data.length;
     // parsed into scratch arrays shared by every table (a vmlinux unit's table has ~300
     // abbreviations, ~6,000 attributes), then copied out at their exact sizes
     let s = scratch;
@@ -103,7 +102,7 @@ export class AbbrevTable {
       if (code > 1e6) throw new InputError(`.debug_abbrev: absurd abbreviation code ${code} at ${hex(p)}`);
       const tag = uleb(data, p);
       p = lebEnd;
-      if (p >= end) truncated(p);
+      if (p >= data.length) truncated(p);
       const ch = data[p++];
       if (count === s.codes.length) s = grown(s, count * 2, s.names.length);
       s.codes[count] = code; s.tags[count] = tag; s.kids[count] = ch ? 1 : 0; s.starts[count] = nAttrs;

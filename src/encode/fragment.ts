@@ -95,7 +95,7 @@ function unpackCandidates(p: PackedCandidates): { funcs: FuncCandidate[]; vars: 
   const vars: VarCandidate[] = new Array(p.vars);
   let k = 0, n = 0;
   for (let i = 0; i < p.funcs; i++, k += FUNC_WORDS, n++) {
-    const flags = int(nums[k]);
+    const flags = nums[k];
     funcs[i] = {
       name: flags & F.NO_NAME ? null : names[n], external: (flags & F.EXTERNAL) !== 0, proto: int(nums[k + 1]),
       tags: tags ? tags[i] : null, die: int(nums[k + 2]), unexpectedReg: (flags & F.UNEXPECTED_REG) !== 0,
@@ -103,7 +103,7 @@ function unpackCandidates(p: PackedCandidates): { funcs: FuncCandidate[]; vars: 
     };
   }
   for (let i = 0; i < p.vars; i++, k += VAR_WORDS, n += 2) {
-    const flags = int(nums[k]);
+    const flags = nums[k];
     vars[i] = {
       name: flags & V.NO_NAME ? null : names[n], declaration: (flags & V.DECLARATION) !== 0,
       global: (flags & V.GLOBAL) !== 0, addrLo: int(nums[k + 1]), addrHi: int(nums[k + 2]), hasSpec: (flags & V.HAS_SPEC) !== 0,
